@@ -1,0 +1,11 @@
+"""Command-line interface. Importing the command modules registers them on `app`."""
+
+from etl.cli import setup_commands  # noqa: F401  (registers commands)
+from etl.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,127 @@
+"""Engine creation per dialect. Nothing else in etl builds engines.
+
+Per-dialect settings a loader needs:
+- SQLite: foreign keys on, WAL journal, a busy timeout so a second process waits for the
+  write lock instead of failing, and explicit BEGIN so SQLAlchemy, not pysqlite, decides
+  where transactions start (the documented pysqlite recipe).
+- Servers: pre-ping, so a connection dropped while idle is replaced instead of failing.
+- read_only engines refuse writes in the database itself (SQLite `query_only`, PostgreSQL
+  and MariaDB read-only transactions), which is what makes exports safe.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from etl.errors import ConfigError, DatabaseUnavailable
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def parse_url(url: str | URL) -> URL:
+    """Parse a database URL, refusing a malformed one without echoing its password."""
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "invalid database URL; expected e.g. sqlite:///etl.db or "
+            "postgresql+psycopg://user@host/db"
+        ) from None
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL as text with its password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid URL>"
+
+
+def redact(message: str, url: str | URL | None) -> str:
+    """Remove the password of `url` from `message`, wherever a driver put it."""
+    if url is None:
+        return message
+    try:
+        password = make_url(url).password
+    except ArgumentError:
+        return message
+    if password:
+        message = message.replace(str(password), "***")
+    return message
+
+
+def make_engine(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any) -> Engine:
+    """Create the engine for `url` with the settings its dialect needs."""
+    parsed = parse_url(url)
+    backend = parsed.get_backend_name()
+    kwargs: dict[str, Any] = dict(engine_kwargs)
+    if backend == "sqlite":
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+    if backend == "postgresql" and read_only:
+        kwargs.setdefault("execution_options", {})["postgresql_readonly"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ImportError) as err:
+        raise ConfigError(f"unsupported database URL {safe_url(parsed)}: {err}") from None
+    except (ArgumentError, TypeError) as err:
+        raise ConfigError(redact(f"invalid database URL {safe_url(parsed)}: {err}", parsed)) from None
+    if backend == "sqlite":
+        _configure_sqlite(engine, read_only)
+    elif backend in ("mysql", "mariadb") and read_only:
+        _configure_mysql_read_only(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, read_only: bool) -> None:
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if not in_memory and not read_only:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = "DEFERRED" if read_only else connection.get_execution_options().get(
+            "sqlite_begin", "DEFERRED"
+        )
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _configure_mysql_read_only(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET SESSION TRANSACTION READ ONLY")
+        cursor.close()
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection, or raise DatabaseUnavailable with a password-free message."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        message = f"cannot connect to database {safe_url(engine.url)}: {reason}"
+        raise DatabaseUnavailable(redact(message, engine.url)) from None
+
+
+def open_database(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any) -> Engine:
+    """make_engine + check_connection: the way commands get an engine."""
+    engine = make_engine(url, read_only=read_only, **engine_kwargs)
+    check_connection(engine)
+    return engine

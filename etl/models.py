@@ -1,0 +1,109 @@
+"""The target tables (exactly the seed articles' names and columns) and etl's own ledger.
+
+Attribute names equal column names on purpose: pipelines name database columns, and the
+same engine code serves these models and tables reflected from a database etl did not
+create.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# MySQL/MariaDB need a length for VARCHAR; the seed schema's bare String means "text".
+UnboundedString = String().with_variant(String(255), "mysql", "mariadb")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the target tables."""
+
+    metadata = MetaData()
+
+
+class LedgerBase(DeclarativeBase):
+    """Declarative base of etl's bookkeeping tables, kept apart from the targets."""
+
+    metadata = MetaData()
+
+
+class Pet(Base):
+    __tablename__ = "pet"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(UnboundedString)
+    type: Mapped[str | None] = mapped_column(UnboundedString)
+    age: Mapped[int | None] = mapped_column(Integer)
+
+
+class Group(Base):
+    __tablename__ = "grupos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grupo: Mapped[str] = mapped_column(String(300), nullable=False)
+    descripcion: Mapped[str] = mapped_column(String(500), nullable=False)
+
+
+class Contact(Base):
+    __tablename__ = "contactos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nombre: Mapped[str] = mapped_column(String(100), nullable=False)
+    telefono: Mapped[str] = mapped_column(String(11), nullable=False)
+    grupo_id: Mapped[int] = mapped_column(Integer, ForeignKey("grupos.id"), nullable=False)
+
+
+class ImportRun(LedgerBase):
+    """One attempt to import one file: every attempt, failed ones included."""
+
+    __tablename__ = "etl_import_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pipeline: Mapped[str] = mapped_column(String(100), nullable=False)
+    path: Mapped[str] = mapped_column(String(1000), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    rows_read: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_etl_import_run_file", "pipeline", "sha256"),)
+
+
+class LoadedFile(LedgerBase):
+    """A file content committed for a pipeline. Written in the same transaction as the
+    file's rows, so "already imported?" and the data can never disagree, and its unique
+    key is what makes concurrent importers of one file load it exactly once."""
+
+    __tablename__ = "etl_loaded_file"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pipeline: Mapped[str] = mapped_column(String(100), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(1000), nullable=False)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("pipeline", "sha256", name="uq_etl_loaded_file"),)
+
+
+TARGET_MODELS: dict[str, type[Base]] = {
+    model.__tablename__: model for model in (Pet, Group, Contact)
+}

@@ -1,0 +1,296 @@
+"""Loading and checking pipeline definitions: one TOML file per pipeline.
+
+A definition is data: target table, key columns, and per column its accepted header
+names, type, limits, normalisation and lookup. Nothing here knows about pets or contacts.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from etl.errors import ConfigError, UsageError
+
+ColumnKind = Literal["text", "integer", "decimal", "boolean", "date", "datetime"]
+CaseRule = Literal["lower", "upper", "title"]
+FileFormat = Literal["csv", "xlsx"]
+
+PIPELINE_KEYS = {
+    "name", "table", "description", "key", "formats", "allow_extra_columns", "columns",
+}
+COLUMN_KEYS = {
+    "name", "headers", "type", "required", "max_length", "min", "max", "pattern",
+    "pattern_message", "trim", "case", "date_format", "choices", "lookup",
+}
+LOOKUP_KEYS = {"headers", "table", "match", "value", "on_missing", "create_defaults"}
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Fill a column from another table: the file gives `match` text, the row gets `value`."""
+
+    headers: tuple[str, ...]
+    table: str
+    match: str
+    value: str = "id"
+    on_missing: Literal["create", "reject"] = "create"
+    create_defaults: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def header(self) -> str:
+        """The header written on export and in templates."""
+        return self.headers[0]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One target column: how to recognise it in a file and how to check its values."""
+
+    name: str
+    headers: tuple[str, ...]
+    kind: ColumnKind = "text"
+    required: bool = False
+    max_length: int | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    pattern: str | None = None
+    pattern_message: str | None = None
+    trim: bool = True
+    case: CaseRule | None = None
+    date_format: str | None = None
+    choices: tuple[str, ...] | None = None
+    lookup: Lookup | None = None
+
+    @property
+    def header(self) -> str:
+        """The header written on export and in templates."""
+        return self.headers[0]
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A declarative mapping from file columns onto one table."""
+
+    name: str
+    table: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    description: str = ""
+    formats: tuple[FileFormat, ...] = ("csv", "xlsx")
+    allow_extra_columns: bool = False
+    source: Path | None = None
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    @property
+    def accepted_headers(self) -> dict[str, tuple[str, ...]]:
+        """Column name → accepted header names, lookups listed under `<column> (by <table>.<match>)`."""
+        accepted: dict[str, tuple[str, ...]] = {}
+        for column in self.columns:
+            accepted[column.name] = column.headers
+            if column.lookup is not None:
+                accepted[f"{column.name} (by {column.lookup.table}.{column.lookup.match})"] = (
+                    column.lookup.headers
+                )
+        return accepted
+
+    @property
+    def file_suffixes(self) -> tuple[str, ...]:
+        return tuple(f".{fmt}" for fmt in self.formats)
+
+
+def builtin_pipelines_dir() -> Path:
+    """`pipelines/` beside the package in a source checkout, else the copy inside the wheel."""
+    source_tree = Path(__file__).resolve().parents[2] / "pipelines"
+    if source_tree.is_dir():
+        return source_tree
+    return Path(str(resources.files("etl") / "builtin_pipelines"))
+
+
+def load_pipelines(extra_dirs: Iterable[Path] = ()) -> dict[str, Pipeline]:
+    """Every pipeline: the built-in ones, then those of `extra_dirs`. A name defined twice is an error."""
+    pipelines: dict[str, Pipeline] = {}
+    for directory in (builtin_pipelines_dir(), *extra_dirs):
+        if not directory.is_dir():
+            raise UsageError(f"pipelines folder {directory} does not exist")
+        for path in sorted(directory.glob("*.toml")):
+            pipeline = load_pipeline_file(path)
+            if pipeline.name in pipelines:
+                other = pipelines[pipeline.name].source
+                raise ConfigError(f"{path}: pipeline {pipeline.name!r} is already defined in {other}")
+            pipelines[pipeline.name] = pipeline
+    return pipelines
+
+
+def get_pipeline(name: str, extra_dirs: Iterable[Path] = ()) -> Pipeline:
+    pipelines = load_pipelines(extra_dirs)
+    if name not in pipelines:
+        known = ", ".join(sorted(pipelines)) or "none"
+        raise UsageError(f"unknown pipeline {name!r}; known pipelines: {known}")
+    return pipelines[name]
+
+
+def load_pipeline_file(path: Path) -> Pipeline:
+    """Parse and check one definition; every mistake is a ConfigError naming the file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read pipeline definition: {err}") from None
+    try:
+        return _build_pipeline(data, path)
+    except _DefinitionError as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
+class _DefinitionError(Exception):
+    pass
+
+
+def _build_pipeline(data: Mapping[str, Any], path: Path) -> Pipeline:
+    _reject_unknown_keys(data, PIPELINE_KEYS, "pipeline")
+    name = _required_str(data, "name", "pipeline")
+    table = _required_str(data, "table", "pipeline")
+    raw_columns = data.get("columns")
+    if not isinstance(raw_columns, list) or not raw_columns:
+        raise _DefinitionError("a pipeline needs at least one [[columns]] entry")
+    columns = tuple(_build_column(raw) for raw in raw_columns)
+    names = [column.name for column in columns]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise _DefinitionError(f"column(s) defined twice: {', '.join(duplicates)}")
+    key = tuple(_str_list(data.get("key"), "key"))
+    if not key:
+        raise _DefinitionError("'key' must name at least one column")
+    unknown_key = [k for k in key if k not in names]
+    if unknown_key:
+        raise _DefinitionError(f"key column(s) not defined in [[columns]]: {', '.join(unknown_key)}")
+    formats = tuple(_str_list(data.get("formats", ["csv", "xlsx"]), "formats"))
+    bad_formats = [f for f in formats if f not in get_args(FileFormat)]
+    if bad_formats:
+        raise _DefinitionError(f"unsupported format(s) {bad_formats}; use csv and/or xlsx")
+    return Pipeline(
+        name=name,
+        table=table,
+        key=key,
+        columns=columns,
+        description=str(data.get("description", "")),
+        formats=formats,  # type: ignore[arg-type]
+        allow_extra_columns=_bool(data, "allow_extra_columns", False),
+        source=path,
+    )
+
+
+def _build_column(raw: Any) -> Column:
+    if not isinstance(raw, Mapping):
+        raise _DefinitionError("each [[columns]] entry must be a table")
+    name = _required_str(raw, "name", "column")
+    where = f"column {name!r}"
+    _reject_unknown_keys(raw, COLUMN_KEYS, where)
+    headers = tuple(_str_list(raw.get("headers", [name]), f"{where} headers")) or (name,)
+    kind = raw.get("type", "text")
+    if kind not in get_args(ColumnKind):
+        raise _DefinitionError(f"{where}: type {kind!r} is not one of {', '.join(get_args(ColumnKind))}")
+    case = raw.get("case")
+    if case is not None and case not in get_args(CaseRule):
+        raise _DefinitionError(f"{where}: case {case!r} is not one of lower, upper, title")
+    pattern = raw.get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as err:
+            raise _DefinitionError(f"{where}: invalid pattern: {err}") from None
+    max_length = raw.get("max_length")
+    if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
+        raise _DefinitionError(f"{where}: max_length must be a positive whole number")
+    choices = raw.get("choices")
+    return Column(
+        name=name,
+        headers=headers,
+        kind=kind,
+        required=_bool(raw, "required", False, where),
+        max_length=max_length,
+        minimum=_decimal(raw.get("min"), f"{where} min"),
+        maximum=_decimal(raw.get("max"), f"{where} max"),
+        pattern=pattern,
+        pattern_message=raw.get("pattern_message"),
+        trim=_bool(raw, "trim", True, where),
+        case=case,
+        date_format=raw.get("date_format"),
+        choices=tuple(_str_list(choices, f"{where} choices")) if choices is not None else None,
+        lookup=_build_lookup(raw["lookup"], where) if "lookup" in raw else None,
+    )
+
+
+def _build_lookup(raw: Any, where: str) -> Lookup:
+    where = f"{where} lookup"
+    if not isinstance(raw, Mapping):
+        raise _DefinitionError(f"{where} must be a table")
+    _reject_unknown_keys(raw, LOOKUP_KEYS, where)
+    on_missing = raw.get("on_missing", "create")
+    if on_missing not in ("create", "reject"):
+        raise _DefinitionError(f"{where}: on_missing must be 'create' or 'reject'")
+    defaults = raw.get("create_defaults", {})
+    if not isinstance(defaults, Mapping):
+        raise _DefinitionError(f"{where}: create_defaults must be a table")
+    headers = tuple(_str_list(raw.get("headers"), f"{where} headers"))
+    if not headers:
+        raise _DefinitionError(f"{where}: headers must name at least one header")
+    return Lookup(
+        headers=headers,
+        table=_required_str(raw, "table", where),
+        match=_required_str(raw, "match", where),
+        value=str(raw.get("value", "id")),
+        on_missing=on_missing,
+        create_defaults={str(k): str(v) for k, v in defaults.items()},
+    )
+
+
+def _reject_unknown_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise _DefinitionError(f"{where}: unknown key(s) {', '.join(unknown)}")
+
+
+def _required_str(data: Mapping[str, Any], key: str, where: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _DefinitionError(f"{where}: {key!r} is required and must be text")
+    return value.strip()
+
+
+def _str_list(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _DefinitionError(f"{where} must be a list of non-empty texts")
+    return [v.strip() for v in value]
+
+
+def _bool(data: Mapping[str, Any], key: str, default: bool, where: str = "pipeline") -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise _DefinitionError(f"{where}: {key!r} must be true or false")
+    return value
+
+
+def _decimal(value: Any, where: str) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _DefinitionError(f"{where} must be a number")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise _DefinitionError(f"{where} must be a number") from None
