@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import click
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -49,15 +48,19 @@ PipelinesDirOption = Annotated[
 ]
 
 
+# Set by the root callback for the current invocation (typer vendors click, so there is
+# no public current-context lookup to rely on).
+_state: dict[str, bool] = {"debug": False}
+
+
 @app.callback()
 def main_options(
-    ctx: typer.Context,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the Python traceback of an error.")
     ] = False,
 ) -> None:
     """Move tabular data between CSV/Excel files and SQL databases."""
-    ctx.obj = {"debug": debug or os.environ.get("ETL_DEBUG") == "1"}
+    _state["debug"] = debug
 
 
 def settings_for(db: str | None = None, pipelines_dir: Path | None = None) -> Settings:
@@ -66,10 +69,7 @@ def settings_for(db: str | None = None, pipelines_dir: Path | None = None) -> Se
 
 
 def _debug_enabled() -> bool:
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root() if ctx else None
-    obj = root.obj if root is not None else None
-    return bool(isinstance(obj, dict) and obj.get("debug")) or os.environ.get("ETL_DEBUG") == "1"
+    return _state["debug"] or os.environ.get("ETL_DEBUG") == "1"
 
 
 def fail(message: str, exit_code: int) -> typer.Exit:
@@ -89,7 +89,7 @@ def error_boundary(func: F) -> F:
         url = kwargs.get("db") or os.environ.get("ETL_DATABASE_URL")
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except EtlError as err:
             if _debug_enabled():
