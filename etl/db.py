@@ -65,6 +65,10 @@ def make_engine(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any
         kwargs.setdefault("pool_pre_ping", True)
     if backend == "postgresql" and read_only:
         kwargs.setdefault("execution_options", {})["postgresql_readonly"] = True
+        # Prepared statements carry one command only: without this, psycopg sends a
+        # parameterless query as a simple query, so "SELECT 1; COMMIT; DELETE …" would end
+        # the read-only transaction and run the DELETE.
+        kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", 0)
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as err:
