@@ -11,6 +11,8 @@ Per-dialect settings a loader needs:
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -20,6 +22,18 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from etl.errors import ConfigError, DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+SERVER_CONNECT_TIMEOUT_S = 10
+PASSWORD_ENV = "ETL_DATABASE_PASSWORD"
+
+# URL query parameters that configure SQLAlchemy's pool rather than the driver; every other
+# query parameter goes to the driver's connect() as SQLAlchemy does by default
+# (e.g. `?sslmode=require&connect_timeout=5`).
+POOL_OPTIONS: dict[str, type] = {
+    "pool_size": int,
+    "max_overflow": int,
+    "pool_timeout": float,
+    "pool_recycle": int,
+}
 
 
 def parse_url(url: str | URL) -> URL:
@@ -42,27 +56,53 @@ def safe_url(url: str | URL) -> str:
 
 
 def redact(message: str, url: str | URL | None) -> str:
-    """Remove the password of `url` from `message`, wherever a driver put it."""
-    if url is None:
-        return message
-    try:
-        password = make_url(url).password
-    except ArgumentError:
-        return message
-    if password:
-        message = message.replace(str(password), "***")
+    """Remove the password of `url` (or of `ETL_DATABASE_PASSWORD`) from `message`."""
+    secrets = [os.environ.get(PASSWORD_ENV)]
+    if url is not None:
+        try:
+            secrets.append(make_url(url).password)
+        except ArgumentError:
+            pass
+    for secret in secrets:
+        if secret:
+            message = message.replace(str(secret), "***")
     return message
+
+
+def with_password_from_env(url: URL, environ: Mapping[str, str] | None = None) -> URL:
+    """Fill in a missing password from `ETL_DATABASE_PASSWORD`, so it need not be in the URL."""
+    env = os.environ if environ is None else environ
+    if url.username and url.password is None and env.get(PASSWORD_ENV):
+        return url.set(password=env[PASSWORD_ENV])
+    return url
+
+
+def split_pool_options(url: URL) -> tuple[URL, dict[str, Any]]:
+    """Move pool settings out of the URL's query string into create_engine arguments."""
+    options: dict[str, Any] = {}
+    for name, convert in POOL_OPTIONS.items():
+        if name in url.query:
+            raw = url.query[name]
+            try:
+                options[name] = convert(raw if isinstance(raw, str) else raw[-1])
+            except ValueError:
+                raise ConfigError(f"database URL option {name} must be a number") from None
+    return url.difference_update_query(list(options)), options
 
 
 def make_engine(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any) -> Engine:
     """Create the engine for `url` with the settings its dialect needs."""
-    parsed = parse_url(url)
+    parsed, pool_options = split_pool_options(with_password_from_env(parse_url(url)))
     backend = parsed.get_backend_name()
-    kwargs: dict[str, Any] = dict(engine_kwargs)
+    kwargs: dict[str, Any] = {**pool_options, **engine_kwargs}
     if backend == "sqlite":
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in parsed.query:
+            kwargs.setdefault("connect_args", {}).setdefault(
+                "connect_timeout", SERVER_CONNECT_TIMEOUT_S
+            )
     if backend == "postgresql" and read_only:
         kwargs.setdefault("execution_options", {})["postgresql_readonly"] = True
         # Prepared statements carry one command only: without this, psycopg sends a
