@@ -10,6 +10,7 @@ from etl.readers.base import HeaderTest, ReadOptions, Row, Table
 from etl.readers.csv_reader import open_csv
 from etl.readers.formats import file_kind
 from etl.readers.headers import header_test, normalize_header
+from etl.readers.xlsx_reader import open_xlsx
 
 __all__ = [
     "HeaderTest", "ReadOptions", "Row", "Table", "header_test", "normalize_header", "open_table",
@@ -27,12 +28,6 @@ def open_table(
     Raises ReadError (message starting with the path) for input that is not a readable
     table; the file is closed when the block exits."""
     path = Path(path)
-    kind = file_kind(path)
-    if kind == "xlsx":
-        from etl.readers.xlsx_reader import open_xlsx
-
-        opener = open_xlsx
-    else:
-        opener = open_csv
+    opener = open_xlsx if file_kind(path) == "xlsx" else open_csv
     with opener(path, options, looks_like_header) as table:
         yield table

@@ -1,0 +1,165 @@
+"""XLSX → rows of text with the sheet's own row numbers.
+
+Two engines read the same sheet into the same text (see `cells.cell_text`):
+
+- python-calamine (Rust) is about ten times faster than openpyxl, but it loads the whole
+  sheet into memory and turns error cells (`#N/A`) into empty cells;
+- openpyxl in read-only mode streams row by row in constant memory and keeps error text.
+
+`auto` uses calamine unless the sheet's XML is larger than CALAMINE_MAX_XML_BYTES (so
+memory stays bounded on huge sheets) or the sheet holds error cells (so they are not
+silently emptied); openpyxl otherwise. openpyxl stays the project's writer either way.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Literal
+
+from etl.errors import ReadError
+from etl.readers.base import HeaderTest, ReadOptions, Row, Table
+from etl.readers.cells import cell_text
+from etl.readers.layout import fit_to_header, is_blank, split_header
+from etl.readers.xlsx_package import SheetPart, has_error_cells, list_sheets
+
+# openpyxl warns about workbook features it drops (extensions, validations); reading cell
+# values loses nothing, and the warning would land on the user's terminal.
+warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
+
+Engine = Literal["auto", "calamine", "openpyxl"]
+
+CALAMINE_MAX_XML_BYTES = 64 * 1024 * 1024
+"""Sheet XML size above which calamine's in-memory sheet (about 1.7× the XML) costs more than
+its speed is worth; roughly 250,000 rows of five columns."""
+
+
+@contextmanager
+def open_xlsx(
+    path: Path,
+    options: ReadOptions,
+    looks_like_header: HeaderTest | None = None,
+    engine: Engine = "auto",
+) -> Iterator[Table]:
+    """Open one sheet of a workbook as a Table; the workbook is closed when the block exits."""
+    sheet = choose_sheet(path, list_sheets(path), options.sheet)
+    chosen = _engine_for(path, sheet) if engine == "auto" else engine
+    with ExitStack() as stack:
+        if chosen == "calamine":
+            raw = _calamine_rows(path, sheet, stack)
+        else:
+            raw = _openpyxl_rows(path, sheet, stack)
+        rows = _text_rows(path, raw)
+        header, rest = split_header(path, rows, options.header_row, looks_like_header)
+        yield Table(
+            path=path,
+            header=header.values,
+            header_row=header.number,
+            rows=_padded(fit_to_header(rest, len(header.values)), len(header.values)),
+            detected={"format": "xlsx", "sheet": sheet.name, "header_row": str(header.number)},
+        )
+
+
+def choose_sheet(path: Path, sheets: Sequence[SheetPart], wanted: str | None) -> SheetPart:
+    """The sheet named `wanted` (exact, else the only case-insensitive match), or by default
+    the first visible worksheet."""
+    worksheets = [s for s in sheets if s.is_worksheet and s.part]
+    if wanted is not None:
+        matches = [s for s in worksheets if s.name == wanted] or [
+            s for s in worksheets if s.name.casefold() == wanted.strip().casefold()
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        raise ReadError(f"{path}: there is no sheet named {wanted!r}; the sheets are: {_names(worksheets)}")
+    visible = [s for s in worksheets if s.visible]
+    if not (visible or worksheets):
+        raise ReadError(f"{path}: the workbook has no worksheets")
+    return (visible or worksheets)[0]
+
+
+def _names(sheets: Sequence[SheetPart]) -> str:
+    return ", ".join(repr(s.name) for s in sheets) or "(none)"
+
+
+def _engine_for(path: Path, sheet: SheetPart) -> Engine:
+    if sheet.xml_size > CALAMINE_MAX_XML_BYTES:
+        return "openpyxl"
+    try:
+        errors = has_error_cells(path, sheet.part or "")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as err:
+        raise ReadError(f"{path}: cannot read sheet {sheet.name!r}: {err}") from None
+    return "openpyxl" if errors else "calamine"
+
+
+RawRows = Iterator[tuple[int, Sequence[object]]]
+
+
+def _calamine_rows(path: Path, sheet: SheetPart, stack: ExitStack) -> RawRows:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = stack.enter_context(CalamineWorkbook.from_path(str(path)))
+        data = workbook.get_sheet_by_name(sheet.name)
+    except CalamineError as err:
+        raise ReadError(f"{path}: cannot read sheet {sheet.name!r}: {_first_line(err)}") from None
+    return _numbered_calamine_rows(data)
+
+
+def _numbered_calamine_rows(data) -> RawRows:  # noqa: ANN001 (a CalamineSheet)
+    """Sheet row numbers for calamine's rows. Its `start` is the first used cell; whether
+    iter_rows begins there or at A1 has varied between versions, so the offset is taken
+    from the first non-empty row, which is `start` by definition. Leading empty columns
+    are put back so cells keep their sheet columns, as openpyxl gives them."""
+    if data.start is None:
+        return
+    first_row, first_column = data.start
+    padding: tuple[object, ...] = ("",) * first_column
+    offset: int | None = None
+    for index, cells in enumerate(data.iter_rows()):
+        if offset is None:
+            if all(cell == "" for cell in cells):
+                continue
+            offset = first_row - index + 1
+        yield index + offset, (*padding, *cells) if padding else cells
+
+
+def _openpyxl_rows(path: Path, sheet: SheetPart, stack: ExitStack) -> RawRows:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as err:  # openpyxl raises many kinds for damaged packages
+        raise ReadError(f"{path}: not a readable .xlsx workbook: {_first_line(err)}") from None
+    stack.callback(workbook.close)
+    worksheet = workbook[sheet.name]
+    # The stored dimension may claim far more rows and columns than hold data.
+    worksheet.reset_dimensions()
+    return enumerate(worksheet.iter_rows(values_only=True), start=1)
+
+
+def _text_rows(path: Path, raw: RawRows) -> Iterator[Row]:
+    number = 0
+    try:
+        for number, cells in raw:
+            values = tuple(cell if type(cell) is str else cell_text(cell) for cell in cells)
+            if not is_blank(values):
+                yield Row(number, values)
+    except ReadError:
+        raise
+    except Exception as err:  # a damaged sheet part surfaces while streaming
+        raise ReadError(f"{path}: row {number + 1}: cannot read the sheet: {_first_line(err)}") from None
+
+
+def _padded(rows: Iterator[Row], width: int) -> Iterator[Row]:
+    """A sheet has no ragged rows: cells missing at the end of a row are empty cells."""
+    for row in rows:
+        missing = width - len(row.values)
+        yield Row(row.number, row.values + ("",) * missing) if missing > 0 else row
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
