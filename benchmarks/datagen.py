@@ -1,0 +1,109 @@
+"""Deterministic benchmark inputs: the same seed and row count always give the same bytes.
+
+Files are named after their generator version and row count and reused when present, so
+a second run does not pay for generation; bump GENERATOR_VERSION whenever the output of
+a generator changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+GENERATOR_VERSION = 1
+SEED = 20261121
+
+PET_NAMES = (
+    "Luna", "Rocky", "Firulais", "Max", "Canela", "Toby", "Nala", "Simba", "Coco", "Lola",
+    "Bruno", "Kira", "Thor", "Mía", "Chispa", "Pelusa", "Manchas", "Peluchín", "Zeus", "Olivia",
+    "Dulce", "Negro", "Blanca", "Tigre", "Lucas", "Princesa", "Bigotes", "Ñaño", "Copito", "Sol",
+)
+PET_TYPES = ("dog", "cat", "bird", "fish", "rabbit", "hamster", "turtle", "horse")
+
+FIRST_NAMES = (
+    "José", "María", "Luis", "Ana", "Carlos", "Lucía", "Jorge", "Sofía", "Andrés", "Valentina",
+    "Pedro", "Camila", "Miguel", "Daniela", "Juan", "Gabriela", "Ramón", "Isabel", "Tomás", "Elena",
+)
+LAST_NAMES = (
+    "García", "Rodríguez", "Pérez", "González", "Hernández", "López", "Martínez", "Sánchez",
+    "Ramírez", "Torres", "Flores", "Rivera", "Gómez", "Díaz", "Muñoz", "Castillo",
+)
+GROUPS = (
+    "Familia", "Trabajo", "Amigos", "Clientes", "Proveedores", "Vecinos", "Colegio",
+    "Fútbol", "Música", "Médicos", "Iglesia", "Gimnasio",
+)
+# Mobile prefixes after the leading trunk zero: 0 + 3 digits + 7 digits = 11 digits.
+PHONE_PREFIXES = ("412", "414", "416", "424", "426")
+# Multiplying by a number coprime with 10**7 permutes 0..10**7-1, so phones never repeat.
+PHONE_STRIDE = 7_919_371
+PHONE_SPACE = 10**7
+PHONE_OFFSET = 1_234_567
+
+
+def pet_rows(rows: int) -> Iterator[tuple[int, str, str, int]]:
+    """id, name, type, age; (name, type) is unique too, so either key matches one row."""
+    rng = random.Random(SEED)
+    for number in range(1, rows + 1):
+        name = f"{rng.choice(PET_NAMES)} {number}"
+        yield number, name, rng.choice(PET_TYPES), rng.randrange(0, 25)
+
+
+def contact_rows(rows: int) -> Iterator[tuple[str, str, str]]:
+    """nombre, telefono (11 digits, leading zero), grupo (one of ~12 names)."""
+    rng = random.Random(SEED + 1)
+    prefixes = len(PHONE_PREFIXES)
+    if rows > prefixes * PHONE_SPACE:
+        raise ValueError(f"at most {prefixes * PHONE_SPACE} unique phone numbers")
+    for index in range(rows):
+        local = ((index // prefixes) * PHONE_STRIDE + PHONE_OFFSET) % PHONE_SPACE
+        phone = f"0{PHONE_PREFIXES[index % prefixes]}{local:07d}"
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} {rng.choice(LAST_NAMES)}"
+        yield name, phone, rng.choice(GROUPS)
+
+
+def pets_csv(data_dir: Path, rows: int) -> Path:
+    """A pets CSV with header id,name,type,age (~31 MB per million rows)."""
+    path = data_dir / f"pets-v{GENERATOR_VERSION}-{rows}.csv"
+    if not path.exists():
+        _write_csv(path, ("id", "name", "type", "age"), pet_rows(rows))
+    return path
+
+
+def contacts_csv(data_dir: Path, rows: int) -> Path:
+    """A contacts CSV with header nombre,telefono,grupo: groups by name, found by lookup."""
+    path = data_dir / f"contacts-v{GENERATOR_VERSION}-{rows}.csv"
+    if not path.exists():
+        _write_csv(path, ("nombre", "telefono", "grupo"), contact_rows(rows))
+    return path
+
+
+def pets_xlsx(data_dir: Path, rows: int) -> Path:
+    """The first `rows` pets as an XLSX workbook (one sheet, header row, numbers as numbers)."""
+    import xlsxwriter
+
+    path = data_dir / f"pets-v{GENERATOR_VERSION}-{rows}.xlsx"
+    if path.exists():
+        return path
+    partial = path.with_name(path.name + ".partial")
+    workbook = xlsxwriter.Workbook(str(partial), {"constant_memory": True})
+    sheet = workbook.add_worksheet("pets")
+    sheet.write_row(0, 0, ("id", "name", "type", "age"))
+    for index, row in enumerate(pet_rows(rows), start=1):
+        sheet.write_row(index, 0, row)
+    workbook.close()
+    os.replace(partial, path)
+    return path
+
+
+def _write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple]) -> None:
+    """Write to a side file and rename, so an interrupted run never leaves a short file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    os.replace(partial, path)

@@ -1,0 +1,113 @@
+"""The benchmark harness at smoke size, so it cannot rot: it runs end to end and writes a
+results table with a row, and numbers, for every approach. No time is asserted, ever."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import datagen
+from benchmarks.approaches import APPROACHES, ETL, TASKS_BY_KEY, missing_tool
+from benchmarks.measure import run_measured
+from benchmarks.run import etl_commands
+from tests.conftest import PROJECT_ROOT, clean_env
+
+NUMBER = re.compile(r"^[0-9][0-9,]*(\.[0-9]+)?$")
+
+
+def _approach_name(cell: str) -> str:
+    """`**etl import** (note)` → `etl import`; `pandas to_sql (note)` → `pandas to_sql`."""
+    bold = re.match(r"^\*\*(.+?)\*\*", cell)
+    return bold.group(1) if bold else cell.split(" (", 1)[0]
+
+
+def _table_rows(report: str, heading: str) -> list[list[str]]:
+    section = report.split(f"### {heading}\n", 1)[1].lstrip("\n").split("\n\n", 1)[0]
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        for line in section.splitlines()[2:]
+    ]
+
+
+@pytest.fixture(scope="module")
+def smoke_report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    tmp = tmp_path_factory.mktemp("bench")
+    out = tmp / "RESULTS.md"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--smoke", "--memory-check", "--databases", "sqlite",
+         "--out", str(out), "--data-dir", str(tmp / "data")],
+        cwd=PROJECT_ROOT, env=clean_env(), capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    return out.read_text(encoding="utf-8")
+
+
+def test_smoke_run_reports_every_sqlite_approach_with_numbers(smoke_report: str) -> None:
+    available = etl_commands()
+    for approach in (a for a in APPROACHES if "sqlite" in a.databases):
+        task = TASKS_BY_KEY[approach.task]
+        rows = _table_rows(smoke_report, f"{task.title} — sqlite")
+        matching = [row for row in rows if _approach_name(row[0]) == approach.name]
+        assert len(matching) == 1, (approach.task, approach.name, rows)
+        name, row_count, seconds, rate, peak, *ratios = matching[0]
+        expected_rows = 500 if "xlsx" in approach.task else 2_000
+        assert row_count == f"{expected_rows:,}"
+        reason = missing_tool(approach.needs, available)
+        if reason:
+            assert f"not available: {reason}" in name
+            continue
+        assert "failed" not in name, name
+        for value in (seconds, rate, peak):
+            assert NUMBER.match(value), (approach.name, matching[0])
+        assert all(NUMBER.match(r) for r in ratios) or approach.role != ETL or not ratios
+
+
+def test_smoke_run_marks_targets_and_memory_check(smoke_report: str) -> None:
+    assert re.search(r"^- date: \d{4}-\d\d-\d\d \d\d:\d\d UTC$", smoke_report, re.M)
+    assert re.search(r"^- machine: .+, \d+ cores", smoke_report, re.M)
+    targets = smoke_report.split("## Targets", 1)[1].split("##", 1)[0]
+    assert "etl import ÷ pandas to_sql" in targets and "≤ 0.75" in targets
+    assert "etl export ÷ pandas to_excel" in targets and "≤ 0.6" in targets
+    memory = smoke_report.split("## Memory does not grow", 1)[1]
+    assert "| etl import (CSV) | 2,000 |" in memory and "| 10,000 |" in memory
+    assert "| etl export (CSV) | 2,000 |" in memory
+
+
+def test_generated_data_is_deterministic_and_realistic(tmp_path: Path) -> None:
+    first = datagen.contacts_csv(tmp_path / "a", 3_000).read_bytes()
+    assert datagen.contacts_csv(tmp_path / "b", 3_000).read_bytes() == first
+    with datagen.contacts_csv(tmp_path / "a", 3_000).open(encoding="utf-8", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    assert len(records) == 3_000
+    phones = [r["telefono"] for r in records]
+    assert all(len(p) == 11 and p.isdigit() and p.startswith("0") for p in phones)
+    assert len(set(phones)) == len(phones)
+    assert {r["grupo"] for r in records} == set(datagen.GROUPS)
+    assert len(datagen.GROUPS) == 12
+
+    pets = datagen.pets_csv(tmp_path / "a", 3_000).read_text(encoding="utf-8").splitlines()
+    assert pets[0] == "id,name,type,age"
+    assert [line.split(",")[0] for line in pets[1:]] == [str(n) for n in range(1, 3_001)]
+    assert datagen.pets_csv(tmp_path / "b", 3_000).read_text(encoding="utf-8").splitlines() == pets
+
+
+def test_peak_memory_is_the_childs_own(tmp_path: Path) -> None:
+    big = run_measured([sys.executable, "-c", "import time; x = bytearray(200 * 2**20); time.sleep(0.2)"],
+                       cwd=tmp_path)
+    small = run_measured([sys.executable, "-c", "import time; time.sleep(0.2)"], cwd=tmp_path)
+    assert big.ok and small.ok
+    assert 200 <= big.peak_mb < 260
+    assert small.peak_mb < 50
+
+
+def test_failed_child_is_reported_not_raised(tmp_path: Path) -> None:
+    result = run_measured([sys.executable, "-c", "import sys; sys.exit('boom')"], cwd=tmp_path,
+                          env=clean_env())
+    assert result.exit_code == 1 and not result.ok
+    assert "boom" in result.stderr_tail
