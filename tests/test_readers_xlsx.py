@@ -164,8 +164,12 @@ def test_sheet_option_default_sheet_and_missing_sheet(tmp_path: Path, engine: st
 
 def test_empty_sheet_and_header_only(tmp_path: Path, engine: str) -> None:
     path = make_workbook(tmp_path / "e.xlsx", {"Vacia": {}, "Cabecera": {"A1": "a", "B1": "b"}})
-    with pytest.raises(ReadError, match="the file is empty"):
+    with pytest.raises(ReadError) as err:
         read(path, engine)
+    assert str(err.value) == (
+        f"{path}: sheet 'Vacia' is empty; choose another with --sheet (the sheets are: 'Vacia', "
+        "'Cabecera')"
+    )
     assert read(path, engine, ReadOptions(sheet="Cabecera"))[:2] == (("a", "b"), [])
 
 

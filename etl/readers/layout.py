@@ -19,16 +19,18 @@ def split_header(
     rows: Iterator[Row],
     header_row: int | None,
     looks_like_header: HeaderTest | None,
+    empty: str = "the file is empty (no header row with column names)",
 ) -> tuple[Row, Iterator[Row]]:
     """The header row and the rows after it. `rows` are the file's non-blank rows, numbered.
 
     With `header_row` that row is the header; else the first of the first 50 rows that
-    `looks_like_header` accepts; else (or when none does) the first non-blank row."""
+    `looks_like_header` accepts; else (or when none does) the first non-blank row.
+    `empty` says what is empty when there is no row at all."""
     if header_row is not None:
         return _given_header(path, rows, header_row)
     first = list(islice(rows, HEADER_SEARCH_ROWS))
     if not first:
-        raise ReadError(f"{path}: the file is empty (no header row with column names)")
+        raise ReadError(f"{path}: {empty}")
     index = 0
     if looks_like_header is not None:
         index = next((i for i, row in enumerate(first) if looks_like_header(row.values)), 0)

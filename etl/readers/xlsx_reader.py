@@ -45,7 +45,8 @@ def open_xlsx(
     engine: Engine = "auto",
 ) -> Iterator[Table]:
     """Open one sheet of a workbook as a Table; the workbook is closed when the block exits."""
-    sheet = choose_sheet(path, list_sheets(path), options.sheet)
+    sheets = [s for s in list_sheets(path) if s.is_worksheet and s.part]
+    sheet = choose_sheet(path, sheets, options.sheet)
     chosen = _engine_for(path, sheet) if engine == "auto" else engine
     with ExitStack() as stack:
         if chosen == "calamine":
@@ -53,7 +54,10 @@ def open_xlsx(
         else:
             raw = _openpyxl_rows(path, sheet, stack)
         rows = _text_rows(path, raw)
-        header, rest = split_header(path, rows, options.header_row, looks_like_header)
+        empty = f"sheet {sheet.name!r} is empty"
+        if options.sheet is None and len(sheets) > 1:
+            empty += f"; choose another with --sheet (the sheets are: {_names(sheets)})"
+        header, rest = split_header(path, rows, options.header_row, looks_like_header, empty)
         yield Table(
             path=path,
             header=header.values,
@@ -64,9 +68,9 @@ def open_xlsx(
 
 
 def choose_sheet(path: Path, sheets: Sequence[SheetPart], wanted: str | None) -> SheetPart:
-    """The sheet named `wanted` (exact, else the only case-insensitive match), or by default
-    the first visible worksheet."""
-    worksheets = [s for s in sheets if s.is_worksheet and s.part]
+    """The worksheet named `wanted` (exact, else the only case-insensitive match), or by
+    default the first visible one."""
+    worksheets = list(sheets)
     if wanted is not None:
         matches = [s for s in worksheets if s.name == wanted] or [
             s for s in worksheets if s.name.casefold() == wanted.strip().casefold()
