@@ -1,0 +1,102 @@
+"""`etl export`, `etl report` and `etl template`: the commands that write files from the database."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from etl.cli.app import DbOption, PipelinesDirOption, command, settings_for
+from etl.db import open_database
+from etl.errors import UsageError
+from etl.exporter import ExportRequest, export, export_format
+from etl.pipeline import get_pipeline, load_pipelines
+from etl.reports import get_report, write_report
+from etl.templates import write_template
+
+
+@command("export")
+def export_command(
+    source: Annotated[str, typer.Argument(help="Pipeline or table name; with --sql, the OUTPUT.")],
+    output: Annotated[
+        str | None, typer.Argument(help="File to write (.csv, .xlsx, .jsonl), or - for CSV on stdout.")
+    ] = None,
+    db: DbOption = None,
+    pipelines_dir: PipelinesDirOption = None,
+    sql: Annotated[str | None, typer.Option("--sql", help="Export this SELECT query instead.")] = None,
+    columns: Annotated[
+        str | None, typer.Option("--columns", help="Comma-separated columns to export, in order.")
+    ] = None,
+    where: Annotated[str | None, typer.Option("--where", help="SQL condition on the exported columns.")] = None,
+    order_by: Annotated[str | None, typer.Option("--order-by", help="SQL ORDER BY list (default: id).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=0, help="Export at most this many rows.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, xlsx or jsonl (default: from OUTPUT's extension).")
+    ] = None,
+    excel_compatible: Annotated[
+        bool, typer.Option("--excel-compatible", help="CSV: add the BOM Excel needs for accents.")
+    ] = False,
+) -> None:
+    """Export a pipeline's table, any table, or a query (read-only, streamed)."""
+    if sql is not None and output is None:
+        source, output = None, source  # type: ignore[assignment]
+    if output is None:
+        raise UsageError("give SOURCE and OUTPUT, e.g. `etl export pets pets.xlsx`")
+    settings = settings_for(db, pipelines_dir)
+    chosen = export_format(output, fmt)
+    if output == "-" and chosen == "xlsx":
+        raise UsageError("an .xlsx export needs a file name, not -")
+    request = ExportRequest(
+        source=source,
+        sql=sql,
+        columns=tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else (),
+        where=where,
+        order_by=order_by,
+        limit=limit,
+    )
+    engine = open_database(settings.database_url, read_only=True)
+    try:
+        target = sys.stdout.buffer if output == "-" else Path(output)
+        count = export(engine, request, load_pipelines(settings.pipelines_dirs), target, chosen,
+                       excel_compatible=excel_compatible)
+    finally:
+        engine.dispose()
+    typer.echo(f"exported {count} rows to {output if output != '-' else 'stdout'}", err=output == "-")
+
+
+@command("report")
+def report_command(
+    name: Annotated[str, typer.Argument(help="Report name, e.g. contacts-by-group.")],
+    output: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    db: DbOption = None,
+    pipelines_dir: PipelinesDirOption = None,
+) -> None:
+    """Write a named report (a formatted workbook with charts) from the database."""
+    settings = settings_for(db, pipelines_dir)
+    report = get_report(name, settings.pipelines_dirs)
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"a report is an .xlsx workbook; name the output {output.stem}.xlsx")
+    engine = open_database(settings.database_url, read_only=True)
+    try:
+        counts = write_report(engine, report, output)
+    finally:
+        engine.dispose()
+    summary = ", ".join(f"{sheet}: {rows} rows" for sheet, rows in counts.items())
+    typer.echo(f"wrote report {report.name} to {output} ({summary})")
+
+
+@command("template")
+def template_command(
+    pipeline_name: Annotated[str, typer.Argument(metavar="PIPELINE", help="Pipeline name, e.g. contacts.")],
+    output: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    pipelines_dir: PipelinesDirOption = None,
+) -> None:
+    """Write an empty spreadsheet with the pipeline's headers, notes and validation."""
+    settings = settings_for(pipelines_dir=pipelines_dir)
+    pipeline = get_pipeline(pipeline_name, settings.pipelines_dirs)
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"a template is an .xlsx workbook; name the output {output.stem}.xlsx")
+    write_template(pipeline, output)
+    typer.echo(f"wrote template for {pipeline.name} to {output}")

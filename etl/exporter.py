@@ -1,0 +1,253 @@
+"""Exports: a read-only, streamed query → a writer → a file or stream.
+
+A pipeline exports `id` and then each column under its first header, with lookups turned
+back into the looked-up name (contacts export their group's name), so that importing the
+file again changes nothing. A plain table exports its columns as they are; `--sql` exports
+any single SELECT. Every query runs on a read-only engine inside one transaction, and rows
+travel from a server-side cursor to the writer in chunks, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import Connection, Engine, MetaData, Select, Table, inspect, select, text
+from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
+
+from etl.errors import ReadOnlyViolation, UsageError
+from etl.pipeline import Pipeline
+from etl.query_guard import check_fragment, check_select
+from etl.readers.headers import normalize_header
+from etl.writers import get_writer
+
+STREAM_CHUNK_ROWS = 5_000
+EXPORT_FORMATS = ("csv", "xlsx", "jsonl")
+# What each database says when its read-only guard refuses a statement.
+READ_ONLY_REFUSALS = (
+    "read-only transaction",
+    "readonly database",
+    "read only transaction",
+    "multiple commands into a prepared statement",
+    "one statement at a time",
+)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export: a pipeline or table name shaped by options, or one SELECT."""
+
+    source: str | None = None
+    sql: str | None = None
+    columns: tuple[str, ...] = ()
+    where: str | None = None
+    order_by: str | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ExportQuery:
+    """A statement ready to run and the header its rows are written under."""
+
+    statement: Any
+    header: tuple[str, ...] | None
+    name: str
+
+
+def export_format(output: str, fmt: str | None) -> str:
+    """`--format` if given, else the output's extension; `-` means CSV on stdout."""
+    if fmt is not None:
+        chosen = fmt.lower().lstrip(".")
+    elif output == "-":
+        chosen = "csv"
+    else:
+        chosen = Path(output).suffix.lower().lstrip(".")
+    if chosen not in EXPORT_FORMATS:
+        raise UsageError(
+            f"cannot tell the export format of {output!r}; use a .csv, .xlsx or .jsonl name "
+            "or --format csv|xlsx|jsonl"
+        )
+    return chosen
+
+
+def build_export_query(
+    connection: Connection, request: ExportRequest, pipelines: Mapping[str, Pipeline]
+) -> ExportQuery:
+    """Turn a request into a checked statement, without running it."""
+    if request.sql is not None:
+        shaping = request.columns or request.where or request.order_by or request.limit is not None
+        if request.source is not None or shaping:
+            raise UsageError("--sql exports its own query: give only OUTPUT, and put columns, "
+                             "conditions, order and limit in the query")
+        check_select(request.sql)
+        return ExportQuery(text(request.sql), None, "query")
+    if request.source is None:
+        raise UsageError("name a pipeline or table to export, or give --sql")
+    for fragment, option in ((request.where, "--where"), (request.order_by, "--order-by")):
+        if fragment is not None:
+            check_fragment(fragment, option)
+    if request.source in pipelines:
+        pipeline = pipelines[request.source]
+        base = _reflect(connection, pipeline.table, f"pipeline {pipeline.name!r}")
+        selection = _pipeline_selection(connection, pipeline, base)
+    else:
+        selection = _Selection(_reflect(connection, request.source, None, pipelines))
+        for column in selection.base.columns:
+            selection.add(column.name, column)
+    picked = _pick_columns(selection.columns, request.columns)
+    # Wrapping in a subquery lets --where/--order-by name the exported columns (e.g. a
+    # contact's `grupo` name) without ambiguity between joined tables.
+    exported = (
+        select(*(column.label(header) for header, column in picked))
+        .select_from(selection.from_clause())
+        .subquery("export")
+    )
+    statement: Select[Any] = select(exported)
+    if request.where:
+        statement = statement.where(text(request.where))
+    if request.order_by:
+        statement = statement.order_by(text(request.order_by))
+    else:
+        keys = selection.primary_key_headers(picked)
+        statement = statement.order_by(*(exported.c[header] for header in keys))
+    if request.limit is not None:
+        statement = statement.limit(request.limit)
+    return ExportQuery(statement, tuple(header for header, _ in picked), request.source)
+
+
+def export(
+    engine: Engine,
+    request: ExportRequest,
+    pipelines: Mapping[str, Pipeline],
+    output: str | Path | BinaryIO,
+    fmt: str,
+    *,
+    excel_compatible: bool = False,
+) -> int:
+    """Run the request read-only and write its rows; returns the number of rows written.
+    A file is written under a temporary name and renamed at the end, so a failed export
+    leaves any previous file untouched."""
+    writer = get_writer(fmt, excel_compatible=excel_compatible)
+    with engine.connect() as connection, connection.begin():
+        query = build_export_query(connection, request, pipelines)
+        rows, header = stream_rows(connection, query.statement)
+        with open_output(output) as stream:
+            return writer(query.header or header, rows, stream)
+
+
+def stream_rows(connection: Connection, statement: Any) -> tuple[Iterator[Sequence[Any]], tuple[str, ...]]:
+    """Execute with a server-side cursor; a refused or invalid query is an EtlError."""
+    try:
+        result = connection.execution_options(
+            stream_results=True, yield_per=STREAM_CHUNK_ROWS
+        ).execute(statement)
+    except DBAPIError as err:
+        raise query_error(err) from None
+    return iter(result), tuple(result.keys())
+
+
+def query_error(err: SQLAlchemyError) -> UsageError | ReadOnlyViolation:
+    """The one-line error of a query the database refused."""
+    reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+    if any(marker in reason.lower() for marker in READ_ONLY_REFUSALS):
+        return ReadOnlyViolation(f"refused: exports are read-only ({reason})")
+    return UsageError(f"export query failed: {reason}")
+
+
+@contextmanager
+def open_output(output: str | Path | BinaryIO) -> Iterator[BinaryIO]:
+    """A stream passed in is used as is; a path is written via a temporary file renamed at the end."""
+    if not isinstance(output, (str, Path)):
+        yield output
+        return
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _reflect(
+    connection: Connection, name: str, owner: str | None, pipelines: Mapping[str, Pipeline] | None = None
+) -> Table:
+    try:
+        return Table(name, MetaData(), autoload_with=connection)
+    except NoSuchTableError:
+        if owner is not None:
+            raise UsageError(f"table {name!r} of {owner} does not exist yet; run `etl init` "
+                             "or import into it first") from None
+        known = ", ".join(sorted(pipelines or {})) or "none"
+        tables = ", ".join(sorted(inspect(connection).get_table_names())) or "none"
+        raise UsageError(f"unknown pipeline or table {name!r}; pipelines: {known}; "
+                         f"tables: {tables}") from None
+
+
+@dataclass
+class _Selection:
+    """The exported columns as (header, SQL column) pairs and the joins their lookups need."""
+
+    base: Table
+    columns: list[tuple[str, Any]] = field(default_factory=list)
+    joins: list[tuple[Any, Any]] = field(default_factory=list)
+
+    def add(self, header: str, column: Any) -> None:
+        self.columns.append((header, column))
+
+    def from_clause(self) -> Any:
+        joined: Any = self.base
+        for target, on in self.joins:
+            joined = joined.outerjoin(target, on)
+        return joined
+
+    def primary_key_headers(self, picked: Sequence[tuple[str, Any]]) -> list[str]:
+        """Headers to sort on for a stable order: the primary key, when it is exported."""
+        keys = list(self.base.primary_key.columns)
+        headers = {column: header for header, column in picked}
+        return [headers[key] for key in keys] if all(key in headers for key in keys) else []
+
+
+def _pipeline_selection(connection: Connection, pipeline: Pipeline, base: Table) -> _Selection:
+    """`id`, then each column under its first header, a lookup column as the looked-up name."""
+    selection = _Selection(base)
+    if "id" in base.c and all(column.name != "id" for column in pipeline.columns):
+        selection.add("id", base.c.id)
+    for number, column in enumerate(pipeline.columns):
+        if column.name not in base.c:
+            raise UsageError(f"pipeline {pipeline.name!r}: table {pipeline.table!r} has no column "
+                             f"{column.name!r}")
+        lookup = column.lookup
+        if lookup is None:
+            selection.add(column.header, base.c[column.name])
+            continue
+        target = _reflect(connection, lookup.table, f"pipeline {pipeline.name!r}")
+        alias = target.alias(f"lookup_{number}")
+        selection.joins.append((alias, alias.c[lookup.value] == base.c[column.name]))
+        selection.add(lookup.header, alias.c[lookup.match])
+    return selection
+
+
+def _pick_columns(selection: list[tuple[str, Any]], wanted: Sequence[str]) -> list[tuple[str, Any]]:
+    if not wanted:
+        return selection
+    by_name: dict[str, tuple[str, Any]] = {}
+    for header, column in selection:
+        by_name.setdefault(normalize_header(header), (header, column))
+        by_name.setdefault(normalize_header(column.name), (header, column))
+    picked = []
+    for name in wanted:
+        if normalize_header(name) not in by_name:
+            available = ", ".join(header for header, _ in selection)
+            raise UsageError(f"--columns: unknown column {name!r}; available: {available}")
+        picked.append(by_name[normalize_header(name)])
+    return picked
