@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, Engine, MetaData, Select, Table, inspect, select, text
+from sqlalchemy import Connection, CursorResult, Engine, MetaData, Select, Table, inspect, select, text
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
 from etl.errors import ReadOnlyViolation, UsageError
@@ -99,21 +99,21 @@ def build_export_query(
         selection = _Selection(_reflect(connection, request.source, None, pipelines))
         for column in selection.base.columns:
             selection.add(column.name, column)
-    picked = _pick_columns(selection.columns, request.columns)
-    # Wrapping in a subquery lets --where/--order-by name the exported columns (e.g. a
-    # contact's `grupo` name) without ambiguity between joined tables.
+    picked = _pick_columns(selection, request.columns)
+    # Wrapping in a subquery lets --where/--order-by name any exported column (e.g. a
+    # contact's `grupo` name), picked or not, without ambiguity between joined tables.
     exported = (
-        select(*(column.label(header) for header, column in picked))
+        select(*(column.label(header) for header, column in selection.columns))
         .select_from(selection.from_clause())
         .subquery("export")
     )
-    statement: Select[Any] = select(exported)
+    statement: Select[Any] = select(*(exported.c[header] for header, _ in picked))
     if request.where:
         statement = statement.where(text(request.where))
     if request.order_by:
         statement = statement.order_by(text(request.order_by))
     else:
-        keys = selection.primary_key_headers(picked)
+        keys = selection.primary_key_headers()
         statement = statement.order_by(*(exported.c[header] for header in keys))
     if request.limit is not None:
         statement = statement.limit(request.limit)
@@ -133,22 +133,21 @@ def export(
     A file is written under a temporary name and renamed at the end, so a failed export
     leaves any previous file untouched."""
     writer = get_writer(fmt, excel_compatible=excel_compatible)
-    with engine.connect() as connection, connection.begin():
+    with engine.connect() as connection, connection.begin(), open_output(output) as stream:
         query = build_export_query(connection, request, pipelines)
-        rows, header = stream_rows(connection, query.statement)
-        with open_output(output) as stream:
-            return writer(query.header or header, rows, stream)
+        with stream_rows(connection, query.statement) as result:
+            return writer(query.header or tuple(result.keys()), result, stream)
 
 
-def stream_rows(connection: Connection, statement: Any) -> tuple[Iterator[Sequence[Any]], tuple[str, ...]]:
-    """Execute with a server-side cursor; a refused or invalid query is an EtlError."""
+def stream_rows(connection: Connection, statement: Any) -> CursorResult[Any]:
+    """Execute with a server-side cursor, fetching in chunks; a refused or invalid query is
+    an EtlError. Use the result as a context manager so an unfinished cursor is closed."""
     try:
-        result = connection.execution_options(
+        return connection.execution_options(
             stream_results=True, yield_per=STREAM_CHUNK_ROWS
         ).execute(statement)
     except DBAPIError as err:
         raise query_error(err) from None
-    return iter(result), tuple(result.keys())
 
 
 def query_error(err: SQLAlchemyError) -> UsageError | ReadOnlyViolation:
@@ -200,9 +199,13 @@ class _Selection:
     base: Table
     columns: list[tuple[str, Any]] = field(default_factory=list)
     joins: list[tuple[Any, Any]] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
 
-    def add(self, header: str, column: Any) -> None:
+    def add(self, header: str, column: Any, also: Sequence[str] = ()) -> None:
+        """Export `column` under `header`; `--columns` may name it by any of `also` too."""
         self.columns.append((header, column))
+        for name in (header, column.name, *also):
+            self.aliases.setdefault(normalize_header(name), header)
 
     def from_clause(self) -> Any:
         joined: Any = self.base
@@ -210,10 +213,10 @@ class _Selection:
             joined = joined.outerjoin(target, on)
         return joined
 
-    def primary_key_headers(self, picked: Sequence[tuple[str, Any]]) -> list[str]:
+    def primary_key_headers(self) -> list[str]:
         """Headers to sort on for a stable order: the primary key, when it is exported."""
         keys = list(self.base.primary_key.columns)
-        headers = {column: header for header, column in picked}
+        headers = {column: header for header, column in self.columns}
         return [headers[key] for key in keys] if all(key in headers for key in keys) else []
 
 
@@ -228,26 +231,24 @@ def _pipeline_selection(connection: Connection, pipeline: Pipeline, base: Table)
                              f"{column.name!r}")
         lookup = column.lookup
         if lookup is None:
-            selection.add(column.header, base.c[column.name])
+            selection.add(column.header, base.c[column.name], column.headers)
             continue
         target = _reflect(connection, lookup.table, f"pipeline {pipeline.name!r}")
         alias = target.alias(f"lookup_{number}")
         selection.joins.append((alias, alias.c[lookup.value] == base.c[column.name]))
-        selection.add(lookup.header, alias.c[lookup.match])
+        selection.add(lookup.header, alias.c[lookup.match], lookup.headers)
     return selection
 
 
-def _pick_columns(selection: list[tuple[str, Any]], wanted: Sequence[str]) -> list[tuple[str, Any]]:
+def _pick_columns(selection: _Selection, wanted: Sequence[str]) -> list[tuple[str, Any]]:
     if not wanted:
-        return selection
-    by_name: dict[str, tuple[str, Any]] = {}
-    for header, column in selection:
-        by_name.setdefault(normalize_header(header), (header, column))
-        by_name.setdefault(normalize_header(column.name), (header, column))
+        return selection.columns
+    by_header = dict(selection.columns)
     picked = []
     for name in wanted:
-        if normalize_header(name) not in by_name:
-            available = ", ".join(header for header, _ in selection)
+        header = selection.aliases.get(normalize_header(name))
+        if header is None:
+            available = ", ".join(header for header, _ in selection.columns)
             raise UsageError(f"--columns: unknown column {name!r}; available: {available}")
-        picked.append(by_name[normalize_header(name)])
+        picked.append((header, by_header[header]))
     return picked

@@ -112,15 +112,16 @@ def write_report(engine: Engine, report: Report, output: Path) -> dict[str, int]
         try:
             for number, sheet in enumerate(report.sheets):
                 check_select(sheet.query, what=f"report {report.name!r}, sheet {sheet.name!r} query")
-                rows, columns = stream_rows(connection, text(sheet.query))
-                header = sheet.headers or columns
-                if len(header) != len(columns):
-                    raise ConfigError(f"report {report.name!r}, sheet {sheet.name!r}: {len(header)} "
-                                      f"headers for a query of {len(columns)} columns")
                 described = report.description if number == 0 else ""
                 subtitle = " · ".join(part for part in (described, f"generated {generated}") if part)
-                spans = book.add_table(sheet.name, header, rows, title=(sheet.title or report.title, subtitle),
-                                       number_formats=sheet.number_formats)
+                with stream_rows(connection, text(sheet.query)) as rows:
+                    columns = tuple(rows.keys())
+                    header = sheet.headers or columns
+                    if len(header) != len(columns):
+                        raise ConfigError(f"report {report.name!r}, sheet {sheet.name!r}: {len(header)} "
+                                          f"headers for a query of {len(columns)} columns")
+                    spans = book.add_table(sheet.name, header, rows, number_formats=sheet.number_formats,
+                                           title=(sheet.title or report.title, subtitle))
                 _page_setup(book, spans)
                 counts[sheet.name] = sum(span.last_row - span.header_row for span in spans)
                 if sheet.chart is not None and spans[0].has_data:
