@@ -58,7 +58,7 @@ def _check_select_code(code: str, what: str) -> None:
 
 def check_fragment(fragment: str, option: str) -> None:
     """A `--where`/`--order-by` fragment must stay inside the one query it is put into."""
-    for code in _readings(fragment, option):
+    for code in _readings(fragment, option, comments=False):
         _check_fragment_code(code, fragment, option)
 
 
@@ -81,13 +81,13 @@ def _check_fragment_code(code: str, fragment: str, option: str) -> None:
             )
 
 
-def _readings(sql: str, what: str) -> list[str]:
+def _readings(sql: str, what: str, *, comments: bool = True) -> list[str]:
     """`sql` stripped as MySQL reads it and as the standard (PostgreSQL, SQLite) reads it."""
     readings: list[str] = []
     errors: list[UsageError] = []
     for mysql in (True, False):
         try:
-            readings.append(_strip(sql, what, mysql=mysql))
+            readings.append(_strip(sql, what, mysql=mysql, comments=comments))
         except UsageError as err:
             errors.append(err)
     if not readings:
@@ -95,8 +95,10 @@ def _readings(sql: str, what: str) -> list[str]:
     return readings
 
 
-def _strip(sql: str, what: str, *, mysql: bool) -> str:
-    """`sql` with literals and quoted names replaced by a blank placeholder and comments removed."""
+def _strip(sql: str, what: str, *, mysql: bool, comments: bool = True) -> str:
+    """`sql` with literals and quoted names replaced by a blank placeholder and comments
+    removed; with `comments=False` a comment is refused (in a fragment it could hide the
+    rest of the query it is put into)."""
     out: list[str] = []
     i, n = 0, len(sql)
     while i < n:
@@ -110,10 +112,12 @@ def _strip(sql: str, what: str, *, mysql: bool) -> str:
         elif (sql.startswith("--", i) and not mysql) or re.match(r"--\s", sql[i:i + 3]) or (
             mysql and char == "#"
         ):
+            _refuse_comment(comments, what)
             newline = sql.find("\n", i)
             i = n if newline < 0 else newline
             out.append(" ")
         elif sql.startswith("/*", i):
+            _refuse_comment(comments, what)
             end = sql.find("*/", i + 2)
             if end < 0:
                 raise UsageError(f"{what} has an unterminated /* comment")
@@ -130,6 +134,11 @@ def _strip(sql: str, what: str, *, mysql: bool) -> str:
             out.append(char)
             i += 1
     return "".join(out)
+
+
+def _refuse_comment(allowed: bool, what: str) -> None:
+    if not allowed:
+        raise ReadOnlyViolation(f"{what} may not contain SQL comments")
 
 
 def _closing(sql: str, start: int, quote: str, *, backslash: bool) -> int:
