@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import TextIO
 from etl.errors import ReadError, UsageError
 from etl.readers.base import HeaderTest, ReadOptions, Row, Table
 from etl.readers.encoding import UNDECODABLE, checked_encoding, detect_encoding
-from etl.readers.layout import fit_to_header, is_blank, split_header
+from etl.readers.layout import fit_to_header, split_header
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
@@ -30,10 +30,6 @@ BINARY_SAMPLE = 1024
 # Undecodable bytes (see encoding.UNDECODABLE) and NUL: neither belongs in a text file.
 _BAD_TEXT = re.compile("[\x00\udc00-\udcff]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\udc00-\udcff]")
-
-
-class _BadLine(Exception):
-    """Raised inside the line stream; the record loop turns it into a ReadError with the row."""
 
 
 @contextmanager
@@ -52,7 +48,7 @@ def open_csv(
         _refuse_binary(path, sample)
         delimiter = forced_delimiter or sniff_delimiter(sample)
         handle.seek(0)
-        records = csv.reader(_checked_lines(handle), delimiter=delimiter)
+        records = csv.reader(handle, delimiter=delimiter)
         rows = _numbered_rows(path, records, encoding)
         header, rest = split_header(path, rows, options.header_row, looks_like_header)
         yield Table(
@@ -116,23 +112,18 @@ def _refuse_binary(path: Path, sample: str) -> None:
         raise ReadError(f"{path}: binary content, not CSV text (is it really a .csv file?)")
 
 
-def _checked_lines(lines: Iterable[str]) -> Iterator[str]:
-    for line in lines:
-        if _BAD_TEXT.search(line) is not None:
-            raise _BadLine("\x00" in line)
-        yield line
-
-
 def _numbered_rows(path: Path, records: Iterator[list[str]], encoding: str) -> Iterator[Row]:
+    """Non-blank records with their numbers. Undecodable bytes and NUL are looked for in the
+    record's own text, so the row named is exactly the record that holds them."""
     number = 0
     try:
         for values in records:
             number += 1
-            if not is_blank(values):
+            text = "".join(values)
+            if _BAD_TEXT.search(text) is not None:
+                raise ReadError(f"{path}: row {number}: {_bad_text_reason(chr(0) in text, encoding)}")
+            if text.strip():
                 yield Row(number, tuple(values))
-    except _BadLine as bad:
-        nul = bad.args[0]
-        raise ReadError(f"{path}: row {number + 1}: {_bad_text_reason(nul, encoding)}") from None
     except csv.Error as err:
         raise ReadError(f"{path}: row {number + 1}: malformed CSV: {err} (an unclosed quote?)") from None
     except OSError as err:

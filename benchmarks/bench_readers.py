@@ -1,0 +1,156 @@
+"""Reader throughput and peak memory: `etl.readers.open_table` against pandas, on generated
+CSV and XLSX files, at two sizes each so you can see whether memory grows with the file.
+
+    python benchmarks/bench_readers.py                     # 1,000,000-row CSV, 100,000-row XLSX
+    python benchmarks/bench_readers.py --csv-rows 200000 --xlsx-rows 20000   # quicker
+
+Inputs are generated once (seeded) under benchmarks/data/ (git-ignored) and reused. Every
+measurement runs in a fresh child interpreter that reads every row of the file and reports
+its wall time and its peak RSS (`ru_maxrss`), and the RSS it had after its imports, before
+opening the file — so "growth" is what reading the file cost. Approaches:
+
+- `etl csv`: open_table on the CSV (encoding and delimiter detected, every value text);
+- `etl xlsx auto`: open_table on the XLSX (python-calamine for a sheet this size);
+- `etl xlsx calamine` / `etl xlsx openpyxl`: each XLSX engine forced;
+- `pandas read_csv(dtype=str)` and `pandas read_excel(dtype=str)` (openpyxl): the baselines;
+  pandas holds the whole table in memory, our readers stream rows.
+
+Prints a Markdown table; `--out PATH` also writes it to a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "benchmarks" / "data"
+GROUPS = ["Familia", "Trabajo", "Amigos", "Fútbol", "Vecinos", "Señoras del té"]
+NAMES = ["José", "María", "Núñez", "Peña", "Iñaki", "Zoë", "Ana", "Luis", "O'Brien", "Çelik"]
+
+CSV_APPROACHES = ["etl csv", "pandas read_csv(dtype=str)"]
+XLSX_APPROACHES = ["etl xlsx auto", "etl xlsx calamine", "etl xlsx openpyxl", "pandas read_excel(dtype=str)"]
+
+
+def _record(rng: random.Random, i: int) -> list[object]:
+    name = f"{rng.choice(NAMES)} {rng.choice(NAMES)} {i}"
+    if i % 1000 == 0:
+        name += ', "el de la esquina"\nsegunda línea'
+    return [name, f"0{rng.randrange(4_120_000_000, 4_269_999_999)}", rng.choice(GROUPS), rng.randrange(0, 99),
+            dt.date(2020, 1, 1) + dt.timedelta(days=i % 1500)]
+
+
+def make_csv(rows: int) -> Path:
+    path = DATA / f"readers-contacts-{rows}.csv"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        rng = random.Random(rows)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(["nombre", "telefono", "grupo", "edad", "alta"])
+            writer.writerows(_record(rng, i) for i in range(1, rows + 1))
+        tmp.rename(path)
+    return path
+
+
+def make_xlsx(rows: int) -> Path:
+    """Written with XlsxWriter's shared-strings table, as Excel itself saves workbooks."""
+    import xlsxwriter
+
+    path = DATA / f"readers-contacts-{rows}.xlsx"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        rng = random.Random(rows)
+        tmp = path.with_name(path.stem + ".tmp.xlsx")
+        workbook = xlsxwriter.Workbook(str(tmp))
+        sheet = workbook.add_worksheet("Contactos")
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        sheet.write_row(0, 0, ["nombre", "telefono", "grupo", "edad", "alta"])
+        for i in range(1, rows + 1):
+            name, phone, group, age, when = _record(rng, i)
+            sheet.write_string(i, 0, name)
+            sheet.write_string(i, 1, phone)
+            sheet.write_string(i, 2, group)
+            sheet.write_number(i, 3, age)
+            sheet.write_datetime(i, 4, dt.datetime.combine(when, dt.time()), date_format)
+        workbook.close()
+        tmp.rename(path)
+    return path
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(approach: str, path: Path) -> dict[str, float]:
+    """Read every row of `path` the way `approach` does; runs in its own interpreter."""
+    import pandas as pd
+
+    from etl.readers import ReadOptions, open_table
+    from etl.readers.xlsx_reader import open_xlsx
+
+    before = _peak_mib()
+    start = time.perf_counter()
+    if approach.startswith("pandas read_csv"):
+        rows = len(pd.read_csv(path, dtype=str, keep_default_na=False, sep=";"))
+    elif approach.startswith("pandas read_excel"):
+        rows = len(pd.read_excel(path, dtype=str, keep_default_na=False))
+    elif approach in ("etl csv", "etl xlsx auto"):
+        with open_table(path) as table:
+            rows = sum(1 for _ in table.rows)
+    else:
+        engine = approach.rsplit(" ", 1)[1]
+        with open_xlsx(path, ReadOptions(), None, engine) as table:  # type: ignore[arg-type]
+            rows = sum(1 for _ in table.rows)
+    return {"rows": rows, "seconds": time.perf_counter() - start, "base_mib": before, "peak_mib": _peak_mib()}
+
+
+def measure(approach: str, path: Path) -> dict[str, float]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", approach, str(path)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--csv-rows", type=int, default=1_000_000)
+    parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--child", nargs=2, metavar=("APPROACH", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child[0], Path(args.child[1]))))
+        return
+    cases = [(a, make_csv(n)) for n in (args.csv_rows // 10, args.csv_rows) for a in CSV_APPROACHES]
+    cases += [(a, make_xlsx(n)) for n in (args.xlsx_rows // 10, args.xlsx_rows) for a in XLSX_APPROACHES]
+    lines = [
+        "| approach | file | rows | seconds | rows/s | RSS before (MiB) | peak RSS (MiB) | growth (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for approach, path in cases:
+        result = measure(approach, path)
+        line = (
+            f"| {approach} | {path.name} | {result['rows']:,} | {result['seconds']:.2f} | "
+            f"{result['rows'] / result['seconds']:,.0f} | {result['base_mib']:.0f} | "
+            f"{result['peak_mib']:.0f} | {result['peak_mib'] - result['base_mib']:.0f} |"
+        )
+        print(line if len(lines) > 2 else "\n".join([*lines, line]), flush=True)
+        lines.append(line)
+    if args.out:
+        args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
