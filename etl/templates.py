@@ -64,7 +64,7 @@ def write_template(pipeline: Pipeline, output: Path) -> None:
 
 def _write_entry_sheet(book: XlsxBook, pipeline: Pipeline, columns: list[TemplateColumn]) -> None:
     sheet = book.add_sheet(pipeline.name)
-    text_format = book.workbook.add_format({"num_format": "@"})
+    text_format = book.workbook.add_format({"num_format": 49})  # built-in "@": text
     for col, column in enumerate(columns):
         sheet.write_string(0, col, column.header, book.header_format)
         sheet.write_comment(0, col, column.note, {"x_scale": 1.6, "y_scale": 0.8})
