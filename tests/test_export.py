@@ -22,7 +22,7 @@ from etl.schema import init_database
 from etl.writers import write_csv, write_jsonl, write_xlsx
 
 FORMULA_NAME = '=HYPERLINK("http://example.com","x")'
-GROUPS = [(1, "Familia", "La familia"), (2, "Trabajo", ""), (3, "Ñandú & Co", "acentos")]
+GROUPS = [(1, "Familia", "La familia"), (2, "Trabajo", "Compañeros"), (3, "Ñandú & Co", "acentos")]
 CONTACTS = [
     (1, "Ana Pérez", "04125550001", 1),
     (2, FORMULA_NAME, "4155673029", 2),

@@ -1,0 +1,93 @@
+"""Export, then `etl import` the file: every row is `unchanged`, for every pipeline, CSV and
+XLSX, on every database; and an edited export updates the very rows it came from."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from etl.cli import app
+from etl.db import make_engine
+from tests.test_export import CONTACTS, GROUPS, PETS, seed
+
+IMPORT_REGISTERED = any(command.name == "import" for command in app.registered_commands)
+pytestmark = pytest.mark.skipif(not IMPORT_REGISTERED, reason="etl import is not registered yet")
+ROWS = {"pets": len(PETS), "groups": len(GROUPS), "contacts": len(CONTACTS)}
+
+
+def table_rows(url: str) -> dict[str, list[tuple]]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = {
+            table: [tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
+            for table in ("pet", "grupos", "contactos")
+        }
+    engine.dispose()
+    return rows
+
+
+@pytest.fixture
+def seeded(db_url: str) -> str:
+    engine = make_engine(db_url)
+    seed(engine)
+    engine.dispose()
+    return db_url
+
+
+def import_json(cli, url: str, pipeline: str, path: Path) -> dict:
+    result = cli("import", "--db", url, "--json", pipeline, str(path))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["files"][0]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("pipeline", ["pets", "groups", "contacts"])
+def test_reimporting_an_export_changes_nothing(cli, seeded: str, tmp_path: Path, pipeline: str, fmt: str) -> None:
+    before = table_rows(seeded)
+    output = tmp_path / f"{pipeline}.{fmt}"
+    assert cli("export", "--db", seeded, pipeline, str(output)).exit_code == 0
+    report = import_json(cli, seeded, pipeline, output)
+    assert report["status"] == "committed", report
+    assert (report["rows_read"], report["unchanged"]) == (ROWS[pipeline], ROWS[pipeline]), report
+    assert (report["inserted"], report["updated"], report["rejected"]) == (0, 0, 0), report
+    assert table_rows(seeded) == before
+
+
+def test_excel_compatible_csv_reimports_unchanged(cli, seeded: str, tmp_path: Path) -> None:
+    output = tmp_path / "contacts.csv"
+    assert cli("export", "--db", seeded, "contacts", str(output), "--excel-compatible").exit_code == 0
+    report = import_json(cli, seeded, "contacts", output)
+    assert report["unchanged"] == len(CONTACTS) and report["detected"]["encoding"].startswith("utf-8")
+
+
+def test_edited_export_updates_its_rows(cli, seeded: str, tmp_path: Path) -> None:
+    output = tmp_path / "contacts.csv"
+    assert cli("export", "--db", seeded, "contacts", str(output)).exit_code == 0
+    with output.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][1] = "Ana María Pérez"  # a rename: matched on id, not on the (nombre, telefono) key
+    rows[2][3] = "Familia"
+    with output.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    report = import_json(cli, seeded, "contacts", output)
+    assert (report["updated"], report["unchanged"], report["inserted"]) == (2, len(CONTACTS) - 2, 0), report
+    contacts = table_rows(seeded)["contactos"]
+    assert contacts[0] == (1, "Ana María Pérez", "04125550001", 1)
+    assert contacts[1][3] == 1
+
+
+@pytest.mark.xfail(strict=True, reason="import side: groups.toml requires `descripcion`, yet a contacts "
+                   "import creates groups with descripcion '' (create_defaults), so exporting such a "
+                   "group and importing it with the groups pipeline rejects the row")
+def test_group_created_by_a_contacts_import_round_trips(cli, db_url: str, tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("nombre,telefono,grupo\nAna,04125550001,Nuevo\n", encoding="utf-8")
+    assert cli("import", "--db", db_url, "contacts", str(contacts)).exit_code == 0
+    groups = tmp_path / "groups.csv"
+    assert cli("export", "--db", db_url, "groups", str(groups)).exit_code == 0
+    report = import_json(cli, db_url, "groups", groups)
+    assert report["unchanged"] == 1
