@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +57,7 @@ class ExportQuery:
     statement: Any
     header: tuple[str, ...] | None
     name: str
+    date_formats: tuple[str | None, ...] = ()
 
 
 def export_format(output: str, fmt: str | None) -> str:
@@ -117,7 +118,9 @@ def build_export_query(
         statement = statement.order_by(*(exported.c[header] for header in keys))
     if request.limit is not None:
         statement = statement.limit(request.limit)
-    return ExportQuery(statement, tuple(header for header, _ in picked), request.source)
+    headers = tuple(header for header, _ in picked)
+    date_formats = tuple(selection.date_formats.get(header) for header in headers)
+    return ExportQuery(statement, headers, request.source, date_formats)
 
 
 def export(
@@ -136,7 +139,20 @@ def export(
     with engine.connect() as connection, connection.begin(), open_output(output) as stream:
         query = build_export_query(connection, request, pipelines)
         with stream_rows(connection, query.statement) as result:
-            return writer(query.header or tuple(result.keys()), result, stream)
+            rows: Iterable[Sequence[Any]] = result
+            if fmt == "csv" and any(query.date_formats):
+                rows = _with_date_formats(result, query.date_formats)
+            return writer(query.header or tuple(result.keys()), rows, stream)
+
+
+def _with_date_formats(rows: Iterable[Sequence[Any]], formats: Sequence[str | None]) -> Iterator[list[Any]]:
+    """CSV dates in the pipeline's `date_format`, the form its importer reads back."""
+    for row in rows:
+        values = list(row)
+        for index, fmt in enumerate(formats):
+            if fmt is not None and values[index] is not None:
+                values[index] = values[index].strftime(fmt)
+        yield values
 
 
 def stream_rows(connection: Connection, statement: Any) -> CursorResult[Any]:
@@ -200,6 +216,7 @@ class _Selection:
     columns: list[tuple[str, Any]] = field(default_factory=list)
     joins: list[tuple[Any, Any]] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
+    date_formats: dict[str, str] = field(default_factory=dict)
 
     def add(self, header: str, column: Any, also: Sequence[str] = ()) -> None:
         """Export `column` under `header`; `--columns` may name it by any of `also` too."""
@@ -232,6 +249,8 @@ def _pipeline_selection(connection: Connection, pipeline: Pipeline, base: Table)
         lookup = column.lookup
         if lookup is None:
             selection.add(column.header, base.c[column.name], column.headers)
+            if column.kind in ("date", "datetime") and column.date_format:
+                selection.date_formats[column.header] = column.date_format
             continue
         target = _reflect(connection, lookup.table, f"pipeline {pipeline.name!r}")
         alias = target.alias(f"lookup_{number}")
