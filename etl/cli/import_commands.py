@@ -1,0 +1,135 @@
+"""`etl import` and `etl history`: parse options, call the importer, render the outcome."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from etl.cli.app import DbOption, PipelinesDirOption, command, settings_for
+from etl.db import open_database
+from etl.errors import EXIT_OK, EXIT_REJECTED
+from etl.importer import ImportOptions, Progress as ProgressCallback, import_files
+from etl.ledger import recent_runs
+from etl.pipeline import get_pipeline
+from etl.pipeline.results import FileResult
+from etl.readers import ReadOptions
+from etl.schema import ensure_ledger
+
+Folder = Annotated[Path | None, typer.Option(file_okay=False, show_default=False)]
+
+
+@command("import")
+def import_command(
+    pipeline: Annotated[str, typer.Argument(help="Pipeline name (see `etl pipelines`).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files, or folders of files, to import.")],
+    db: DbOption = None,
+    pipelines_dir: PipelinesDirOption = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Rows per flush.")] = 10_000,
+    max_errors: Annotated[int, typer.Option(min=0, help="Skip up to N bad rows and commit the rest.")] = 0,
+    rejects: Annotated[Path | None, typer.Option(help="Write rejected rows to this CSV.", dir_okay=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Do everything but commit.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Import files already imported.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    encoding: Annotated[str | None, typer.Option(help="CSV encoding (default: detected).")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: detected).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
+    header_row: Annotated[int | None, typer.Option(min=1, help="Row number of the header.")] = None,
+    archive_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move committed files here.")] = None,
+    error_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move rejected files here.")] = None,
+) -> None:
+    """Import files: validate every row, then write each file in one transaction."""
+    settings = settings_for(db, pipelines_dir)
+    definition = get_pipeline(pipeline, settings.pipelines_dirs)
+    options = ImportOptions(
+        chunk_size=chunk_size, max_errors=max_errors, rejects=rejects, dry_run=dry_run, force=force,
+        read=ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row),
+        archive_dir=archive_dir, error_dir=error_dir,
+    )
+    engine = open_database(settings.database_url)
+    try:
+        with _progress(enabled=not (quiet or as_json) and sys.stderr.isatty()) as progress:
+            results = import_files(engine, definition, paths, options, progress)
+    finally:
+        engine.dispose()
+    _render(results, as_json)
+    raise typer.Exit(EXIT_OK if all(r.succeeded for r in results) else EXIT_REJECTED)
+
+
+@command("history")
+def history_command(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many runs to show.")] = 20,
+    pipeline: Annotated[str | None, typer.Option(help="Only runs of this pipeline.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead.")] = False,
+) -> None:
+    """Recent import runs from the ledger, newest first."""
+    engine = open_database(settings_for(db).database_url)
+    try:
+        ensure_ledger(engine)
+        runs = recent_runs(engine, limit, pipeline)
+    finally:
+        engine.dispose()
+    if as_json:
+        for run in runs:
+            typer.echo(json.dumps({**run.__dict__, "started_at": str(run.started_at),
+                                   "finished_at": str(run.finished_at) if run.finished_at else None}))
+        return
+    table = Table("run", "started (UTC)", "pipeline", "status", "read", "ins", "upd", "same", "rej", "file")
+    for run in runs:
+        table.add_row(str(run.id), run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.pipeline, run.status,
+                      *(str(n) for n in (run.rows_read, run.inserted, run.updated, run.unchanged, run.rejected)),
+                      run.path + (f"\n{run.error.splitlines()[0]}" if run.error else ""))
+    Console(width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+def _render(results: list[FileResult], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"files": [r.as_dict() for r in results]}, ensure_ascii=False))
+        return
+    if not results:
+        typer.echo("no files to import")
+    for result in results:
+        for error in result.errors:
+            typer.echo(error.describe(result.path), err=True)
+        if result.errors_total > len(result.errors):
+            typer.echo(f"{result.path}: ... and {result.errors_total - len(result.errors)} more errors", err=True)
+        typer.echo(summary_line(result))
+
+
+def summary_line(result: FileResult) -> str:
+    """`pets.csv: committed: 4 read, 4 inserted, 0 updated, 0 unchanged, 0 rejected (0.05 s)`."""
+    counts = (f"{result.rows_read} read, {result.inserted} inserted, {result.updated} updated, "
+              f"{result.unchanged} unchanged, {result.rejected} rejected")
+    if result.lookups_created:
+        counts += f", {result.lookups_created} lookup row(s) created"
+    moved = f"; moved to {result.moved_to}" if result.moved_to else ""
+    return f"{result.path}: {result.status}: {counts} ({result.seconds:.2f} s){moved}"
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A rich progress display on stderr (rows so far per file), or nothing."""
+    if not enabled:
+        yield None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[Path, int] = {}
+
+        def update(path: Path, rows: int) -> None:
+            if path not in tasks:
+                tasks[path] = bar.add_task(path.name, total=None)
+            bar.update(tasks[path], completed=rows)
+
+        yield update

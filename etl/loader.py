@@ -1,0 +1,245 @@
+"""Writing one file's rows: key matching a chunk at a time, inside the file's one transaction.
+
+Per chunk: reject keys repeated inside the file, find the table rows the chunk's keys match
+(one query by primary key per chunk, no per-row queries), then write new rows and changed
+rows with one executemany each. Matching works on tables without any index: the table's
+existing keys are read once per file into a compact hash index (see `etl.pipeline.keys`),
+and each proposed match is confirmed on the real values.
+
+The write itself is `ExecutemanyWriter`, a small replaceable strategy: a dialect-specific
+bulk path (PostgreSQL COPY, MariaDB LOAD DATA) can take its place without touching matching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence, Set
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from etl.errors import EtlError
+from etl.pipeline.definition import Pipeline
+from etl.pipeline.keys import ExistingKeys, SeenKeys, key_hasher
+from etl.pipeline.results import RowError
+from etl.pipeline.rows import Unconverted
+from etl.pipeline.target import Target
+from etl.pipeline.bulk import ExecutemanyWriter, ExistingRowReader
+
+IN_LIST_LIMIT = 30_000
+"""Ids per `IN (…)` query: under SQLite's 32 766 bound parameters, PostgreSQL's and MySQL's 65 535."""
+
+
+class ChunkWriteError(EtlError):
+    """The database refused a chunk; the message names the chunk's rows."""
+
+
+@dataclass
+class ChunkPlan:
+    """What to do with one chunk's accepted rows."""
+
+    numbers: list[int] = field(default_factory=list)
+    inserts: list[tuple[Any, ...]] = field(default_factory=list)
+    inserts_with_id: list[tuple[Any, ...]] = field(default_factory=list)
+    updates: list[tuple[Any, ...]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@dataclass
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class Loader:
+    """Matches and writes the chunks of one file through one session (one transaction)."""
+
+    def __init__(
+        self,
+        session: Session,
+        pipeline: Pipeline,
+        target: Target,
+        columns: Sequence[str],
+        has_id: bool,
+    ) -> None:
+        self.session = session
+        self.counts = Counts()
+        self._target = target
+        self._table = target.table
+        self._pk = self._table.c[target.primary_key]
+        self._columns = list(columns)
+        self._has_id = has_id
+        self._key_names = list(pipeline.key)
+        self._can_match_key = all(name in self._columns for name in self._key_names)
+        kinds = [pipeline.column(name).kind for name in self._key_names]
+        self._hash_key = key_hasher(kinds)
+        if self._can_match_key:
+            positions = [self._columns.index(name) for name in self._key_names]
+            self._key_of = _key_getter(positions)
+        self._seen_keys = SeenKeys()
+        self._seen_ids = SeenKeys()
+        self._existing: ExistingKeys | None = None
+        connection = session.connection()
+        self._table_was_empty = connection.execute(
+            select(func.count()).select_from(self._table)
+        ).scalar_one() == 0
+        self._writer = ExecutemanyWriter(connection.dialect, self._table, self._columns, target.primary_key)
+        self._reader = ExistingRowReader(connection.dialect, self._table, self._columns, target.primary_key)
+        self._explicit_ids = False
+
+    def plan(
+        self, numbers: Sequence[int], rows: Sequence[tuple[Any, ...] | None], bad: Set[int] = frozenset()
+    ) -> tuple[ChunkPlan, list[RowError]]:
+        """Decide insert / update / unchanged for each good row. Repeated or ambiguous keys are
+        errors. Rows numbered in `bad` are already rejected: their (partial) values only take
+        part in finding repeated keys, so two bad rows with one key are reported too."""
+        width = len(self._columns)
+        plan = ChunkPlan()
+        errors: list[RowError] = []
+        by_id: list[int] = []
+        by_key: list[int] = []
+        if self._has_id:
+            for position, row in enumerate(rows):
+                if row is None:
+                    continue
+                if row[width] is None:
+                    by_key.append(position)
+                elif not isinstance(row[width], Unconverted):
+                    by_id.append(position)
+        else:
+            by_key = [p for p, row in enumerate(rows) if row is not None]
+        self._reject_repeated_ids(by_id, numbers, rows, errors)
+        hashes = self._reject_repeated_keys(by_key, numbers, rows, errors)
+        if errors or bad:
+            bad = {*bad, *(error.row for error in errors)}
+            keep = [i for i, p in enumerate(by_key) if numbers[p] not in bad]
+            by_key, hashes = [by_key[i] for i in keep], [hashes[i] for i in keep]
+            by_id = [p for p in by_id if numbers[p] not in bad]
+        everything = len(by_key) == len(rows)
+        plan.numbers = list(numbers) if everything else [numbers[p] for p in (*by_id, *by_key)]
+        if not by_id and (self._table_was_empty or not by_key):
+            if self._has_id:
+                plan.inserts = [rows[p][:width] for p in by_key]
+            else:
+                plan.inserts = list(rows) if everything else [rows[p] for p in by_key]  # type: ignore[misc]
+            return plan, errors
+        candidates = self._key_candidates(hashes)
+        wanted = {rows[p][width] for p in by_id}
+        for ids in candidates:
+            if ids is not None:
+                wanted.update(ids) if type(ids) is list else wanted.add(ids)
+        existing = self._reader.by_ids(self.session.connection(), sorted(wanted), IN_LIST_LIMIT)
+        for position in by_id:
+            row = rows[position]
+            self._decide(plan, row[:width], row[width], existing.get(row[width]))
+        key_of = self._key_of
+        for position, ids in zip(by_key, candidates):
+            row = rows[position][:width] if self._has_id else rows[position]
+            if ids is None:
+                plan.inserts.append(row)
+                continue
+            key = key_of(row)
+            matches = [i for i in (ids if type(ids) is list else (ids,)) if key_of(existing[i][1:]) == key]
+            if len(matches) > 1:
+                listing = ", ".join(map(str, sorted(matches)))
+                errors.append(RowError(numbers[position], ", ".join(self._key_names), _show(key),
+                                       f"matches {len(matches)} rows of {self._table.name} (id {listing}); "
+                                       "add an id column to say which one"))
+                plan.numbers.remove(numbers[position])
+                continue
+            self._decide(plan, row, None, existing[matches[0]] if matches else None)
+        return plan, errors
+
+    def apply(self, plan: ChunkPlan) -> None:
+        """Write a planned chunk, flush, and clear the session so memory stays flat."""
+        connection = self.session.connection()
+        try:
+            self._writer.insert(connection, plan.inserts, with_id=False)
+            self._writer.insert(connection, plan.inserts_with_id, with_id=True)
+            self._writer.update(connection, plan.updates)
+            self.session.flush()
+        except SQLAlchemyError as err:
+            reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+            rows = f"rows {min(plan.numbers)}-{max(plan.numbers)}" if plan.numbers else "a chunk"
+            raise ChunkWriteError(f"the database refused {rows}: {reason}") from err
+        self.session.expunge_all()
+        self._explicit_ids = self._explicit_ids or bool(plan.inserts_with_id)
+        self.counts.inserted += len(plan.inserts) + len(plan.inserts_with_id)
+        self.counts.updated += len(plan.updates)
+        self.counts.unchanged += plan.unchanged
+
+    def finish(self) -> None:
+        """After explicit ids on PostgreSQL, move the id sequence past them (others follow by themselves)."""
+        connection = self.session.connection()
+        if not self._explicit_ids or connection.dialect.name != "postgresql":
+            return
+        names = {"t": self._table.name, "c": self._pk.name}
+        sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, :c)"), names).scalar()
+        if sequence is not None:
+            highest = connection.execute(select(func.max(self._pk))).scalar()
+            connection.execute(text("SELECT setval(:s, :v)"), {"s": sequence, "v": highest})
+
+    def _decide(self, plan: ChunkPlan, values: tuple[Any, ...], ident: Any,
+                current: tuple[Any, ...] | None) -> None:
+        if current is None:
+            if ident is None:
+                plan.inserts.append(values)
+            else:
+                plan.inserts_with_id.append((*values, ident))
+        elif current[1:] == values:
+            plan.unchanged += 1
+        else:
+            plan.updates.append((*values, current[0]))
+
+    def _reject_repeated_ids(self, positions: list[int], numbers: Sequence[int],
+                             rows: Sequence[Any], errors: list[RowError]) -> None:
+        width = len(self._columns)
+        values = [rows[p][width] for p in positions]
+        repeats = self._seen_ids.check_and_add(values, [numbers[p] for p in positions])
+        for index, first in repeats.items():
+            errors.append(RowError(numbers[positions[index]], self._pk.name, str(values[index]),
+                                   f"the same {self._pk.name} as row {first}"))
+
+    def _reject_repeated_keys(self, positions: list[int], numbers: Sequence[int],
+                              rows: Sequence[Any], errors: list[RowError]) -> list[int]:
+        """Report rows whose key appeared earlier in the file; returns the rows' key hashes.
+        Bad rows take part too, their key as written where it could not be converted."""
+        if not self._can_match_key:
+            missing = ", ".join(n for n in self._key_names if n not in self._columns)
+            for p in positions:
+                errors.append(RowError(numbers[p], self._pk.name, None,
+                                       f"no id, and the file has no {missing} column to match the row on"))
+            return [0] * len(positions)
+        everything = len(positions) == len(rows)
+        keys = list(map(self._key_of, rows if everything else [rows[p] for p in positions]))
+        hashes = list(map(self._hash_key, keys))
+        repeats = self._seen_keys.check_and_add(hashes, numbers if everything else [numbers[p] for p in positions])
+        label = ", ".join(self._key_names)
+        for index, first in repeats.items():
+            errors.append(RowError(numbers[positions[index]], label, _show(keys[index]),
+                                   f"the same {label} as row {first}"))
+        return hashes
+
+    def _key_candidates(self, hashes: list[int]) -> list[Any]:
+        if not hashes or self._table_was_empty:
+            return [None] * len(hashes)
+        if self._existing is None:
+            batches = self._reader.keys(self.session.connection(), self._key_names)
+            self._existing = ExistingKeys(batches, self._hash_key)
+        return self._existing.candidates(hashes)
+
+
+def _key_getter(positions: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A row's key, always as a tuple (the same shape as keys read back from the table)."""
+    if len(positions) > 1:
+        return itemgetter(*positions)  # type: ignore[return-value]
+    position = positions[0]
+    return lambda row: (row[position],)
+
+
+def _show(key: tuple[Any, ...]) -> str:
+    return " / ".join("" if v is None else str(v) for v in key)

@@ -1,0 +1,106 @@
+"""Binding a file's header cells to a pipeline's columns.
+
+Headers match ignoring case, accents, spaces and `_`; the table's primary key (`id`) is
+always accepted, so an exported file can be edited and imported back. `row` and `error`,
+the columns a rejects file adds, are ignored unless the pipeline uses those names, so a
+fixed rejects file imports as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from etl.pipeline.definition import Column, Pipeline
+from etl.pipeline.results import RowError
+from etl.readers.headers import normalize_header
+
+REJECTS_COLUMNS = ("row", "error")
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Where each pipeline column sits in the file (cell indexes), and what is wrong."""
+
+    direct: dict[str, int]
+    lookup: dict[str, int]
+    id_index: int | None
+    problems: list[RowError] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        """The target columns the file provides, directly or through a lookup."""
+        return [name for name in self.direct] + [n for n in self.lookup if n not in self.direct]
+
+
+def accepted_names(pipeline: Pipeline, primary_key: str) -> dict[str, tuple[str, str]]:
+    """Normalised header → (what it gives: "direct"/"lookup"/"id", column name)."""
+    names: dict[str, tuple[str, str]] = {normalize_header(primary_key): ("id", primary_key)}
+    for column in pipeline.columns:
+        for header in (*column.headers, column.name):
+            names.setdefault(normalize_header(header), ("direct", column.name))
+        if column.lookup is not None:
+            for header in column.lookup.headers:
+                names.setdefault(normalize_header(header), ("lookup", column.name))
+    return names
+
+
+def bind_header(
+    pipeline: Pipeline, primary_key: str, header: Sequence[str], header_row: int
+) -> Binding:
+    """Bind `header` to the pipeline; problems are reported on the header's row."""
+    names = accepted_names(pipeline, primary_key)
+    slots: dict[tuple[str, str], int] = {}
+    problems: list[RowError] = []
+    for index, cell in enumerate(header):
+        normalised = normalize_header(cell)
+        if not normalised:
+            continue
+        target = names.get(normalised)
+        if target is None:
+            if normalised not in REJECTS_COLUMNS and not pipeline.allow_extra_columns:
+                problems.append(
+                    RowError(header_row, cell, None, f"unknown column; {_accepted_listing(pipeline)}")
+                )
+            continue
+        if target in slots:
+            first = header[slots[target]]
+            problems.append(
+                RowError(header_row, cell, None, f"the column {first!r} already gives {target[1]!r}")
+            )
+            continue
+        slots[target] = index
+    binding = Binding(
+        direct={name: i for (kind, name), i in slots.items() if kind == "direct"},
+        lookup={name: i for (kind, name), i in slots.items() if kind == "lookup"},
+        id_index=slots.get(("id", primary_key)),
+        problems=problems,
+    )
+    problems.extend(_missing_columns(pipeline, binding, header_row))
+    return binding
+
+
+def _missing_columns(pipeline: Pipeline, binding: Binding, header_row: int) -> list[RowError]:
+    present = set(binding.columns)
+    problems = []
+    for column in pipeline.columns:
+        if column.name in present:
+            continue
+        needed = column.required or (column.name in pipeline.key and binding.id_index is None)
+        if needed:
+            problems.append(
+                RowError(header_row, None, None, f"missing column {_headers_of(column)}")
+            )
+    return problems
+
+
+def _headers_of(column: Column) -> str:
+    headers = list(column.headers)
+    if column.lookup is not None:
+        headers += list(column.lookup.headers)
+    return " or ".join(repr(h) for h in headers)
+
+
+def _accepted_listing(pipeline: Pipeline) -> str:
+    accepted = [header for headers in pipeline.accepted_headers.values() for header in headers]
+    return f"pipeline {pipeline.name!r} accepts {', '.join(accepted)} and id"

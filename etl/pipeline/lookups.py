@@ -1,0 +1,88 @@
+"""Lookups: a file names a row of another table (a group by name); the row gets its value (id).
+
+The lookup table is read once per file, inside the file's transaction, into a map keyed by
+the folded name (case, accents and repeated spaces ignored), so resolving is a dict access,
+never a query per row. Unknown names are created (counted) unless the pipeline says reject.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from sqlalchemy import Connection, String, insert, select
+
+from etl.errors import ConfigError
+from etl.pipeline.convert import Problem
+from etl.pipeline.definition import Lookup
+from etl.pipeline.target import reflect_table
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold_name(text: str) -> str:
+    """The form two names are compared in: `Compañeros ` and `companeros` fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", bare.casefold()).strip()
+
+
+class LookupResolver:
+    """Resolves names (and checks given values) against one lookup table."""
+
+    def __init__(self, connection: Connection, lookup: Lookup) -> None:
+        self.lookup = lookup
+        self.created = 0
+        self._connection = connection
+        self._table = reflect_table(connection, lookup.table)
+        for name in (lookup.match, lookup.value, *lookup.create_defaults):
+            if name not in self._table.c:
+                raise ConfigError(f"lookup table {lookup.table!r} has no column {name!r}")
+        match_type = self._table.c[lookup.match].type
+        self._max_length = match_type.length if isinstance(match_type, String) else None
+        self._by_name: dict[str, list[Any]] = {}
+        self._values: set[Any] = set()
+        query = select(self._table.c[lookup.value], self._table.c[lookup.match])
+        for value, name in connection.execute(query):
+            self._values.add(value)
+            if name is not None:
+                self._by_name.setdefault(fold_name(str(name)), []).append(value)
+
+    def resolve(self, name: str, create: bool = True) -> Any:
+        """The value for `name`, creating the row when the lookup allows it (and `create`:
+        a row rejected for another reason must not leave a new lookup row behind)."""
+        found = self._by_name.get(fold_name(name))
+        if found is not None:
+            if len(found) > 1:
+                listing = ", ".join(str(v) for v in sorted(found))
+                raise Problem(
+                    f"matches {len(found)} rows of {self.lookup.table} ({self.lookup.value} {listing}); "
+                    f"give the {self.lookup.value} instead"
+                )
+            return found[0]
+        if self.lookup.on_missing == "reject":
+            raise Problem(f"no {self.lookup.table} row named like this")
+        return self._create(name) if create else None
+
+    def check_value(self, value: Any) -> Any:
+        """A value given directly (a `grupo_id`) must exist in the lookup table."""
+        if value not in self._values:
+            raise Problem(f"no {self.lookup.table} row has {self.lookup.value} {value}")
+        return value
+
+    def _create(self, name: str) -> Any:
+        if self._max_length is not None and len(name) > self._max_length:
+            raise Problem(
+                f"a new {self.lookup.table} name can be at most {self._max_length} characters"
+            )
+        row = {**self.lookup.create_defaults, self.lookup.match: name}
+        result = self._connection.execute(insert(self._table).values(row))
+        if self.lookup.value in row:
+            value = row[self.lookup.value]
+        else:
+            value = result.inserted_primary_key[0]
+        self._by_name[fold_name(name)] = [value]
+        self._values.add(value)
+        self.created += 1
+        return value

@@ -1,0 +1,68 @@
+"""The table a pipeline writes to, as the database really has it.
+
+Built-in and foreign tables are treated alike: the table is reflected, so limits come from
+the actual column types (a `telefono VARCHAR(11)` made by another program is enforced the
+same as ours), and nothing requires an index or a foreign key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Connection, Integer, MetaData, SmallInteger, String, Table
+from sqlalchemy.exc import NoSuchTableError
+
+from etl.errors import ConfigError
+from etl.pipeline.definition import Pipeline
+
+_INT_RANGES = (
+    (SmallInteger, (-(2**15), 2**15 - 1)),
+    (BigInteger, (-(2**63), 2**63 - 1)),
+    (Integer, (-(2**31), 2**31 - 1)),
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A reflected table plus what the engine needs to know about it."""
+
+    table: Table
+    primary_key: str
+
+    def max_length(self, column: str) -> int | None:
+        """The length the column's type allows, if it has one."""
+        sql_type = self.table.c[column].type
+        return getattr(sql_type, "length", None) if isinstance(sql_type, String) else None
+
+    def int_range(self, column: str) -> tuple[int, int] | None:
+        """The range of an integer column's type (SQLite stores any; the others refuse)."""
+        sql_type = self.table.c[column].type
+        for kind, bounds in _INT_RANGES:
+            if isinstance(sql_type, kind):
+                return bounds
+        return None
+
+
+def reflect_table(connection: Connection, name: str) -> Table:
+    """The table `name` as the database has it; a ConfigError if it does not exist."""
+    try:
+        return Table(name, MetaData(), autoload_with=connection)
+    except NoSuchTableError:
+        raise ConfigError(f"table {name!r} does not exist in the database") from None
+
+
+def reflect_target(connection: Connection, pipeline: Pipeline) -> Target:
+    """Reflect the pipeline's table and check that every column it names is there."""
+    table = reflect_table(connection, pipeline.table)
+    missing = [c.name for c in pipeline.columns if c.name not in table.c]
+    if missing:
+        raise ConfigError(
+            f"pipeline {pipeline.name!r}: table {pipeline.table!r} has no column(s) "
+            f"{', '.join(missing)} (it has {', '.join(table.c.keys())})"
+        )
+    primary = list(table.primary_key.columns)
+    if len(primary) != 1:
+        raise ConfigError(
+            f"pipeline {pipeline.name!r}: table {pipeline.table!r} needs a single-column primary key"
+        )
+    return Target(table=table, primary_key=primary[0].name)
