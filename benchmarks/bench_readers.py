@@ -6,7 +6,7 @@ CSV and XLSX files, at two sizes each so you can see whether memory grows with t
 
 Inputs are generated once (seeded) under benchmarks/data/ (git-ignored) and reused. Every
 measurement runs in a fresh child interpreter that reads every row of the file and reports
-its wall time and its peak RSS (`ru_maxrss`), and the RSS it had after its imports, before
+its wall time and its peak RSS (VmHWM), and the RSS it had after its imports, before
 opening the file — so "growth" is what reading the file cost. Approaches:
 
 - `etl csv`: open_table on the CSV (encoding and delimiter detected, every value text);
@@ -88,6 +88,14 @@ def make_xlsx(rows: int) -> Path:
 
 
 def _peak_mib() -> float:
+    """This process's peak RSS. VmHWM belongs to the address space exec created, whereas
+    ru_maxrss is inherited from the parent across fork+exec and would show its peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

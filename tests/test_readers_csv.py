@@ -85,6 +85,18 @@ def test_encoding_override_is_used_and_reported(tmp_path: Path) -> None:
     assert rows == [Row(2, ("Ã\x83Â©", "2"))]
 
 
+def test_utf8_option_on_a_file_with_bom_drops_the_bom(tmp_path: Path) -> None:
+    path = write(tmp_path, "nombre,edad\nAna,3\n", encoding="utf-8-sig")
+    header, rows, detected = read(path, ReadOptions(encoding="UTF8"))
+    assert (header, detected["encoding"]) == (("nombre", "edad"), "utf-8-sig")
+
+
+def test_utf32_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "a,b\n1,2\n", encoding="utf-32")
+    with pytest.raises(ReadError, match="UTF-32 text is not supported; save the file as UTF-8"):
+        read(path)
+
+
 def test_unknown_encoding_option_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown encoding 'klingon'"):
         read(write(tmp_path, "a\n1\n"), ReadOptions(encoding="klingon"))

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from etl.errors import ReadError, UsageError
 from etl.readers.base import HeaderTest, ReadOptions, Row, Table
-from etl.readers.encoding import UNDECODABLE, checked_encoding, detect_encoding
+from etl.readers.encoding import UNDECODABLE, bom_encoding, checked_encoding, detect_encoding
 from etl.readers.layout import fit_to_header, split_header
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -37,7 +37,7 @@ def open_csv(
     path: Path, options: ReadOptions, looks_like_header: HeaderTest | None = None
 ) -> Iterator[Table]:
     """Open a CSV file as a Table whose rows stream from the file until the block exits."""
-    encoding = checked_encoding(options.encoding) if options.encoding else detect_encoding(path)
+    encoding = _given_encoding(path, options.encoding) if options.encoding else detect_encoding(path)
     forced_delimiter = checked_delimiter(options.delimiter) if options.delimiter else None
     try:
         handle = path.open(encoding=encoding, errors=UNDECODABLE, newline="")
@@ -63,6 +63,15 @@ def open_csv(
                 "header_row": str(header.number),
             },
         )
+
+
+def _given_encoding(path: Path, name: str) -> str:
+    """The `--encoding` codec; `utf-8` on a file that starts with a BOM reads it as `utf-8-sig`,
+    or the BOM would glue itself to the first header name."""
+    encoding = checked_encoding(name)
+    if encoding == "utf-8" and bom_encoding(path) == "utf-8-sig":
+        return "utf-8-sig"
+    return encoding
 
 
 def checked_delimiter(value: str) -> str:

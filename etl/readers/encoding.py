@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
+from typing import BinaryIO
 
 from charset_normalizer import from_bytes
 
@@ -28,17 +29,28 @@ _CHUNK = 1 << 20
 _SAMPLE = 32 * 1024
 
 
-def detect_encoding(path: Path) -> str:
-    """The Python codec name to decode `path` with."""
+def bom_encoding(path: Path) -> str | None:
+    """The encoding a byte-order mark at the start of `path` declares, if any."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4)
-            for bom, name in BOMS:
-                if head.startswith(bom):
-                    if name == "utf-32":
-                        raise ReadError(f"{path}: UTF-32 text is not supported; save the file as UTF-8")
-                    return name
-            handle.seek(0)
+    except OSError as err:
+        raise ReadError(f"{path}: cannot read the file: {err.strerror or err}") from None
+    for bom, name in BOMS:
+        if head.startswith(bom):
+            if name == "utf-32":
+                raise ReadError(f"{path}: UTF-32 text is not supported; save the file as UTF-8")
+            return name
+    return None
+
+
+def detect_encoding(path: Path) -> str:
+    """The Python codec name to decode `path` with."""
+    declared = bom_encoding(path)
+    if declared is not None:
+        return declared
+    try:
+        with path.open("rb") as handle:
             bad_offset = _first_invalid_utf8(handle)
             if bad_offset is None:
                 return "utf-8"
@@ -52,7 +64,7 @@ def detect_encoding(path: Path) -> str:
     return _single_byte_encoding(sample)
 
 
-def _first_invalid_utf8(handle) -> int | None:  # noqa: ANN001 (a binary file object)
+def _first_invalid_utf8(handle: BinaryIO) -> int | None:
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     offset = 0
     while True:

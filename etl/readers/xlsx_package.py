@@ -12,8 +12,6 @@ from xml.etree import ElementTree
 
 from etl.errors import ReadError
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_DOCUMENT = "/officeDocument"
 _ERROR_CELL = (b' t="e"', b" t='e'")
@@ -65,8 +63,10 @@ def _list_sheets(path: Path, package: zipfile.ZipFile) -> list[SheetPart]:
     targets = _relationship_targets(package, workbook_part)
     root = ElementTree.fromstring(package.read(workbook_part))
     sheets: list[SheetPart] = []
-    for sheet in root.iter(f"{_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_REL}id", ""))
+    # Local names, so both transitional and strict (ISO) namespaces are understood.
+    for sheet in (el for el in root.iter() if el.tag.rpartition("}")[2] == "sheet"):
+        rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
+        target = targets.get(rel_id)
         part, kind = target if target else (None, "")
         info = package.NameToInfo.get(part) if part else None
         sheets.append(
