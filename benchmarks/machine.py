@@ -56,7 +56,15 @@ def library_versions() -> str:
     return ", ".join(found)
 
 
-def describe(root: Path, servers: dict[str, str]) -> list[str]:
+def load_average() -> float | None:
+    """The 1-minute load average: how many processes competed for the cores."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def describe(root: Path, servers: dict[str, str], loads: tuple[float | None, float | None]) -> list[str]:
     """Markdown bullet lines describing this run's machine and software."""
     memory = memory_total_gb()
     lines = [
@@ -67,5 +75,13 @@ def describe(root: Path, servers: dict[str, str]) -> list[str]:
         f"- Python {platform.python_version()}; {library_versions()}",
         f"- etl commit: {git_commit(root)}",
     ]
+    start, end = loads
+    if start is not None and end is not None:
+        busy = max(start, end) > (os.cpu_count() or 1)
+        lines.append(
+            f"- 1-minute load average: {start:.1f} at start, {end:.1f} at end"
+            + (f"; above the {os.cpu_count()} cores, so other processes competed for them: compare "
+               "ratios within this run rather than absolute times" if busy else "")
+        )
     lines += [f"- {kind}: {version}" for kind, version in servers.items()]
     return lines

@@ -23,7 +23,7 @@ from benchmarks import datagen
 from benchmarks.approaches import APPROACHES, ETL, TASKS, Approach, Context, Task, etl_argv, missing_tool
 from benchmarks.baselines import dbapi_executemany
 from benchmarks.databases import KINDS, BenchDatabase, bench_database
-from benchmarks.machine import describe
+from benchmarks.machine import describe, load_average
 from benchmarks.measure import Measurement, run_measured
 from benchmarks.report import MemoryPoint, Result, render
 
@@ -238,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(options: Options, work_dir: Path) -> int:
+    load_at_start = load_average()
     runner = Runner(options, work_dir)
     runner.generate_inputs()
     available = etl_commands()
@@ -261,7 +262,7 @@ def _run(options: Options, work_dir: Path) -> int:
         f"Produced by `{options.command_line}` (see benchmarks/README.md). "
         f"Inputs: {options.rows:,}-row CSVs, {options.xlsx_rows:,}-row XLSX, generated "
         f"deterministically (seed {datagen.SEED}); {options.repeat} run(s) per approach.", "",
-        *describe(PROJECT_ROOT, servers), "",
+        *describe(PROJECT_ROOT, servers, (load_at_start, load_average())), "",
     ]
     report = render(results, memory, preamble)
     options.out.parent.mkdir(parents=True, exist_ok=True)
