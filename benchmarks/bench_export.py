@@ -7,14 +7,15 @@ Cases (same table, same rows, same machine, same run):
 - csv:   etl export (streamed)         vs pandas read_sql + to_csv
 - xlsx:  etl export (XlsxWriter, constant memory) vs pandas to_excel, and openpyxl write-only
 - memory: etl CSV export of a tenth of the rows vs all of them: flat memory means equal peaks.
-Peak memory is each process's maximum resident set size, reported by the OS at its exit.
+Peak memory is each child's own high-water resident set (VmHWM in /proc/self/status, which
+starts afresh at exec), read by the child when its export is done. `ru_maxrss` from wait4 is
+not used: Linux carries it across fork and exec, so it would show the parent's peak.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -82,17 +83,28 @@ def run_case(case: str, url: str, limit: int, output: str) -> None:
         book.save(output)
 
 
+def peak_rss_kib() -> int:
+    """This process's high-water resident set since its exec, in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def measure(case: str, url: str, rows: int, folder: Path) -> dict[str, float | int | str]:
     suffix = "csv" if "csv" in case else "xlsx"
     output = folder / f"{case}.{suffix}"
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, __file__, "--child", case, url, str(rows), str(output)])
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.run([sys.executable, __file__, "--child", case, url, str(rows), str(output)],
+                             capture_output=True, text=True)
     seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"{case} failed with status {status}")
+    if process.returncode != 0:
+        raise SystemExit(f"{case} failed: {process.stderr}")
+    peak_kib = int(process.stdout.strip().splitlines()[-1])
     return {"case": case, "rows": rows, "seconds": round(seconds, 2),
-            "rows_per_second": int(rows / seconds), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "rows_per_second": int(rows / seconds), "peak_rss_mb": round(peak_kib / 1024, 1),
             "file_mb": round(output.stat().st_size / 2**20, 1)}
 
 
@@ -102,15 +114,20 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--seed-only", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.seed_only:
+        seed(args.seed_only[0], int(args.seed_only[1]))
+        return
     if args.child:
         case, url, limit, output = args.child
         run_case(case, url, int(limit), output)
+        print(peak_rss_kib())
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         url = args.db or f"sqlite:///{folder / 'bench.db'}"
-        seed(url, args.rows)
+        subprocess.run([sys.executable, __file__, "--seed-only", url, str(args.rows)], check=True)
         results = [
             measure("etl-csv", url, args.rows, folder),
             measure("pandas-csv", url, args.rows, folder),

@@ -135,9 +135,9 @@ def export(
     """Run the request read-only and write its rows; returns the number of rows written.
     A file is written under a temporary name and renamed at the end, so a failed export
     leaves any previous file untouched."""
-    writer = get_writer(fmt, excel_compatible=excel_compatible)
     with engine.connect() as connection, connection.begin(), open_output(output) as stream:
         query = build_export_query(connection, request, pipelines)
+        writer = get_writer(fmt, excel_compatible=excel_compatible, sheet_name=query.name)
         with stream_rows(connection, query.statement) as result:
             rows: Iterable[Sequence[Any]] = result
             if fmt == "csv" and any(query.date_formats):

@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +23,7 @@ from etl.models import Contact, Group, Pet
 from etl.pipeline import load_pipelines
 from etl.schema import init_database
 from etl.writers import write_csv, write_jsonl, write_xlsx
+from tests.conftest import clean_env
 
 FORMULA_NAME = '=HYPERLINK("http://example.com","x")'
 GROUPS = [(1, "Familia", "La familia"), (2, "Trabajo", "Compañeros"), (3, "Ñandú & Co", "acentos")]
@@ -233,3 +237,36 @@ def test_export_to_stream_and_failed_export_keeps_old_file(seeded: str, tmp_path
     assert output.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".keep")] == []
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_xlsx_continues_past_the_real_sheet_limit(tmp_path: Path) -> None:
+    """1,048,575 data rows fill a sheet (the header takes the 1,048,576th row); one more row
+    starts the next sheet under the same header."""
+    output = tmp_path / "big.xlsx"
+    with output.open("wb") as stream:
+        assert write_xlsx(["n"], ((n,) for n in range(1, 1_048_577)), stream) == 1_048_576
+    with zipfile.ZipFile(output) as archive:
+        first = archive.open("xl/worksheets/sheet1.xml").read(1000).decode()
+    assert '<dimension ref="A1:A1048576"/>' in first
+    book = openpyxl.load_workbook(output, read_only=True)
+    assert book.sheetnames == ["export", "export (2)"]
+    assert list(book.worksheets[1].iter_rows(values_only=True)) == [("n",), (1_048_576,)]
+
+
+def test_stdout_reader_stopping_early_is_not_an_error(sqlite_url: str, tmp_path: Path) -> None:
+    """`etl export pets - | head -1`: quiet, exit 0, once the pipe buffer is long full."""
+    engine = make_engine(sqlite_url)
+    init_database(engine)
+    with engine.begin() as connection:
+        connection.execute(insert(Pet), [{"id": n, "name": f"pet {n}", "type": "cat", "age": 1}
+                                         for n in range(1, 50_001)])
+    engine.dispose()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "etl", "export", "--db", sqlite_url, "pets", "-"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=clean_env(),
+    )
+    assert process.stdout.readline() == b"id,name,type,age\r\n"
+    process.stdout.close()
+    assert process.wait(timeout=120) == 0
+    assert process.stderr.read() == b""

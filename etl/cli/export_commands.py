@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -40,8 +41,9 @@ def export_command(
     ] = False,
 ) -> None:
     """Export a pipeline's table, any table, or a query (read-only, streamed)."""
+    name: str | None = source
     if sql is not None and output is None:
-        source, output = None, source  # type: ignore[assignment]
+        name, output = None, source
     if output is None:
         raise UsageError("give SOURCE and OUTPUT, e.g. `etl export pets pets.xlsx`")
     settings = settings_for(db, pipelines_dir)
@@ -49,7 +51,7 @@ def export_command(
     if output == "-" and chosen == "xlsx":
         raise UsageError("an .xlsx export needs a file name, not -")
     request = ExportRequest(
-        source=source,
+        source=name,
         sql=sql,
         columns=tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else (),
         where=where,
@@ -61,6 +63,10 @@ def export_command(
         target = sys.stdout.buffer if output == "-" else Path(output)
         count = export(engine, request, load_pipelines(settings.pipelines_dirs), target, chosen,
                        excel_compatible=excel_compatible)
+    except BrokenPipeError:
+        # The reader of stdout stopped early (`| head`): not an error, and nothing more to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
     finally:
         engine.dispose()
     typer.echo(f"exported {count} rows to {output if output != '-' else 'stdout'}", err=output == "-")

@@ -6,6 +6,7 @@ the exporter can stream a query into any of them and tests can capture the outpu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, BinaryIO
 
@@ -23,12 +24,15 @@ WRITERS: dict[str, Writer] = {
 }
 
 
-def get_writer(fmt: str, *, excel_compatible: bool = False) -> Writer:
-    """The writer of `fmt` (`csv`, `xlsx`, `jsonl`); `excel_compatible` adds the BOM to CSV."""
+def get_writer(fmt: str, *, excel_compatible: bool = False, sheet_name: str | None = None) -> Writer:
+    """The writer of `fmt` (`csv`, `xlsx`, `jsonl`); `excel_compatible` adds the BOM to CSV,
+    `sheet_name` names an XLSX export's first sheet."""
     if fmt not in WRITERS:
         raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(WRITERS)}")
     if fmt == "csv" and excel_compatible:
         return write_csv_excel
+    if fmt == "xlsx" and sheet_name:
+        return functools.partial(write_xlsx, sheet_name=sheet_name)
     return WRITERS[fmt]
 
 
