@@ -89,7 +89,7 @@ class ExistingRowReader:
         self._select = f"SELECT {', '.join(quote(c) for c in self._names)} FROM {self._table}"
         self._dialect = dialect
         self._table_obj = table
-        self._process = _result_processor(dialect, table, self._names)
+        self._processors: dict[Any, Callable[[Sequence[Any]], list[tuple[Any, ...]]]] = {}
 
     def by_ids(self, connection: Connection, ids: Sequence[Any], limit: int) -> dict[Any, tuple[Any, ...]]:
         """id → (id, *columns) for the rows among `ids` (sorted). A dense run of ids (a re-import)
@@ -104,7 +104,7 @@ class ExistingRowReader:
                 cursor.execute(f"{self._select} WHERE {self._pk} BETWEEN {self._mark} AND {self._mark}",
                                (low, high))
                 wanted = set(ids)
-                for row in self._process(cursor.fetchall()):
+                for row in self._process(cursor.description, self._names, cursor.fetchall()):
                     if row[0] in wanted:
                         found[row[0]] = row
                 return found
@@ -112,7 +112,7 @@ class ExistingRowReader:
                 batch = tuple(ids[start:start + limit])
                 marks = ", ".join([self._mark] * len(batch))
                 cursor.execute(f"{self._select} WHERE {self._pk} IN ({marks})", batch)
-                for row in self._process(cursor.fetchall()):
+                for row in self._process(cursor.description, self._names, cursor.fetchall()):
                     found[row[0]] = row
         finally:
             cursor.close()
@@ -124,28 +124,45 @@ class ExistingRowReader:
         quote = self._dialect.identifier_preparer.quote
         names = [self._names[0], *key_columns]
         sql = f"SELECT {', '.join(quote(c) for c in names)} FROM {self._table}"
-        process = _result_processor(self._dialect, self._table_obj, names)
-        if process is _as_tuples:
-            process = _rows_as_they_are  # DB-API tuples and SQLAlchemy Rows both slice to tuples
         if self._dialect.name == "sqlite":
             # sqlite3's own cursor streams; server drivers need SQLAlchemy's server-side cursors.
             cursor = connection.connection.cursor()
             try:
                 cursor.execute(sql)
                 while rows := cursor.fetchmany(batch):
-                    yield process(rows)
+                    yield self._process(cursor.description, names, rows, keep_rows=True)
             finally:
                 cursor.close()
             return
-        result = connection.execution_options(stream_results=True).exec_driver_sql(sql)
-        while rows := result.fetchmany(batch):
-            yield process(rows)
+        # Per statement: Connection.execution_options() would switch the whole connection to
+        # server-side cursors, and PostgreSQL cannot DECLARE a cursor for an INSERT.
+        result = connection.exec_driver_sql(sql, execution_options={"stream_results": True})
+        description = result.cursor.description  # the result lets go of its cursor once exhausted
+        try:
+            while rows := result.fetchmany(batch):
+                yield self._process(description, names, rows, keep_rows=True)
+        finally:
+            result.close()
+
+    def _process(self, description: Any, names: Sequence[str], rows: Sequence[Any],
+                 keep_rows: bool = False) -> Any:
+        """Apply the result processors the dialect has for these columns (built once per query
+        shape, from the driver's own type codes); plain rows pass through untouched."""
+        shape = (tuple(names), tuple(d[1] for d in description))
+        process = self._processors.get(shape)
+        if process is None:
+            process = _result_processor(self._dialect, self._table_obj, names, [d[1] for d in description])
+            if process is _as_tuples and keep_rows:
+                process = _rows_as_they_are  # DB-API tuples and SQLAlchemy Rows both slice to tuples
+            self._processors[shape] = process
+        return process(rows)
 
 
 def _result_processor(
-    dialect: Dialect, table: Table, columns: Sequence[str]
+    dialect: Dialect, table: Table, columns: Sequence[str], type_codes: Sequence[Any]
 ) -> Callable[[Sequence[Any]], list[tuple[Any, ...]]]:
-    processors = [table.c[n].type.dialect_impl(dialect).result_processor(dialect, None) for n in columns]
+    processors = [table.c[n].type.dialect_impl(dialect).result_processor(dialect, code)
+                  for n, code in zip(columns, type_codes)]
     active = [(i, p) for i, p in enumerate(processors) if p is not None]
     if not active:
         return _as_tuples
