@@ -164,17 +164,13 @@ def _load_chunk(
     chunk: list[Row], processor: RowProcessor, loader: Loader, result: FileResult,
     options: ImportOptions, rejected: RejectsWriter | _NoRejects,
 ) -> None:
-    numbers: list[int] = []
-    rows: list[tuple[Any, ...] | None] = []
     bad: dict[int, list[RowError]] = {}
-    for row in chunk:
-        out = processor.process(row)
-        numbers.append(row.number)
-        if type(out) is tuple:
-            rows.append(out)
-        else:
-            rows.append(out.partial)  # type: ignore[union-attr]
-            bad[row.number] = list(out)  # type: ignore[arg-type]
+    numbers = [row.number for row in chunk]
+    rows = processor.process_chunk(chunk)  # type: ignore[assignment]
+    for position, out in enumerate(rows):
+        if type(out) is not tuple:
+            rows[position] = out.partial  # type: ignore[union-attr]
+            bad[numbers[position]] = list(out)  # type: ignore[arg-type]
     result.rows_read += len(chunk)
     plan, errors = loader.plan(numbers, rows, bad.keys())
     for error in errors:

@@ -82,7 +82,28 @@ class RowProcessor:
             convert_id = build_converter(id_column, int_range=target.int_range(target.primary_key))
             id_slot = _cell_slot(convert_id, binding.id_index, header)
         self._slots = [slot for _, slot in plain + lookups] + ([id_slot] if id_slot else [])
+        cells = [s for _, s in plain] + ([id_slot] if id_slot else [])
+        self._cells = [(int(s.index), s.cell_converter) for s in cells]  # type: ignore[arg-type]
+        self._lookups = [s.convert for _, s in lookups]
+        self._order = [*range(len(plain)), *range(len(cells), len(cells) + len(lookups))]
+        if id_slot is not None:
+            self._order.append(len(plain))
         self._fast = _fast_path([s for _, s in plain], [s for _, s in lookups], id_slot)
+
+    def process_chunk(self, chunk: Sequence[Row]) -> list[tuple[Any, ...] | RejectedRow]:
+        """`process` for a list of rows, column by column when every row is good: one `map`
+        per column instead of a Python call per row is what makes a million rows cheap.
+        Any problem in the chunk sends it through `process` row by row, which explains it."""
+        values = [row.values for row in chunk]
+        if not values or any(len(v) != self._width for v in values):
+            return [self.process(row) for row in chunk]
+        try:
+            cells = list(zip(*values))
+            converted = [list(map(convert, cells[index])) for index, convert in self._cells]
+            converted += [list(map(convert, values)) for convert in self._lookups]
+        except Problem:
+            return [self.process(row) for row in chunk]
+        return list(zip(*[converted[i] for i in self._order]))
 
     def process(self, row: Row) -> tuple[Any, ...] | RejectedRow:
         """The row's values (in `columns` order, then the id if the file has one), or its problems."""
@@ -113,18 +134,23 @@ class RowProcessor:
 def _fast_path(
     plain: list[Slot], lookups: list[Slot], id_slot: Slot | None
 ) -> Callable[[Sequence[str]], tuple[Any, ...]]:
-    """One generated function per file: `return (c0(v[0]), c1(v[2]), l0(v))` — the plain cells
-    through their converters, then the lookups, then the id. Generated (as `namedtuple`
-    does) because calling through `map`/closures per cell was a third of the row cost."""
+    """One generated function per file, e.g. `a0 = c0(v[0]); a1 = c1(v[2]); return (a0, a1, l0(v))`:
+    every plain cell (the id too) first, then the lookups, so a lookup row is only created
+    for an otherwise good row. Generated (as `namedtuple` does) because calling through
+    `map` and closures per cell was a third of the row cost."""
     namespace: dict[str, Any] = {}
-    parts = []
-    for number, slot in enumerate(plain):
+    lines = []
+    cells = [*plain, *([id_slot] if id_slot is not None else [])]
+    for number, slot in enumerate(cells):
         namespace[f"c{number}"] = slot.cell_converter
-        parts.append(f"c{number}(v[{int(slot.index)}])")  # type: ignore[arg-type]
-    for number, slot in enumerate([*lookups, *([id_slot] if id_slot is not None else [])]):
-        namespace[f"s{number}"] = slot.convert
-        parts.append(f"s{number}(v)")
-    source = f"def fast(v):\n    return ({', '.join(parts)},)\n"
+        lines.append(f"    a{number} = c{number}(v[{int(slot.index)}])")  # type: ignore[arg-type]
+    parts = [f"a{number}" for number in range(len(plain))]
+    for number, slot in enumerate(lookups):
+        namespace[f"l{number}"] = slot.convert
+        parts.append(f"l{number}(v)")
+    if id_slot is not None:
+        parts.append(f"a{len(plain)}")
+    source = "def fast(v):\n" + "\n".join(lines) + f"\n    return ({', '.join(parts)},)\n"
     exec(compile(source, "<etl row converter>", "exec"), namespace)  # noqa: S102
     return namespace["fast"]  # type: ignore[no-any-return]
 
