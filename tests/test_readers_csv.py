@@ -225,6 +225,7 @@ def test_header_only_is_zero_rows(tmp_path: Path) -> None:
         (b"\n\r\n  \n", "the file is empty"),
         (b"a,b,c\n\x00,2,3\n", "row 2: contains a NUL byte"),
         (bytes(range(256)) * 8, "binary content, not CSV text"),
+        ("a,b\n1,2\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark (if so, try --encoding utf-16-le"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "binary Office file (legacy .xls?)"),
         (b'a,b\n1,"unclosed\n' + b"x" * 140_000 + b"\n", "row 2: malformed CSV"),
     ],
@@ -264,6 +265,11 @@ def test_unsupported_formats(tmp_path: Path, name: str, message: str) -> None:
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such file"):
         read(tmp_path / "nope.csv")
+
+
+def test_utf16_without_bom_reads_with_the_encoding_option(tmp_path: Path) -> None:
+    path = write(tmp_path, "a,b\n1,2\n".encode("utf-16-le"))
+    assert read(path, ReadOptions(encoding="utf-16-le"))[:2] == (("a", "b"), [Row(2, ("1", "2"))])
 
 
 def test_tsv_and_txt_extensions_read_as_csv(tmp_path: Path) -> None:

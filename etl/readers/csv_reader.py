@@ -118,6 +118,11 @@ def _refuse_binary(path: Path, sample: str) -> None:
     head = sample[:BINARY_SAMPLE]
     controls = len(_CONTROL.findall(head))
     if controls >= 4 and controls * 10 > len(head):
+        if head.count("\x00") * 3 > len(head):
+            raise ReadError(
+                f"{path}: binary content, or UTF-16 text without a byte-order mark "
+                "(if so, try --encoding utf-16-le or utf-16-be)"
+            )
         raise ReadError(f"{path}: binary content, not CSV text (is it really a .csv file?)")
 
 
