@@ -9,6 +9,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 
 from etl.errors import ReadError, UsageError
 from etl.readers import ReadOptions, Row, open_table
@@ -302,3 +304,23 @@ def test_header_test_ignores_case_accents_spaces_and_separators() -> None:
     assert looks(["x", "Nombre"])
     assert not looks(["Listado de contactos", ""])
     assert not looks(["", "  "])
+
+
+def test_cli_imports_a_latin1_semicolon_file_with_title_rows(cli, sqlite_url: str, tmp_path: Path) -> None:
+    text = "Listado de mascotas;;\n\nNombre;Tipo;Edad\nÑandú;ave;3\n\nJosé;perro;007\n"
+    path = write(tmp_path, text, name="mascotas.csv", encoding="latin-1")
+    result = cli("import", "--db", sqlite_url, "pets", str(path))
+    assert result.exit_code == 0, result.output
+    engine = create_engine(sqlite_url)
+    with engine.connect() as connection:
+        rows = connection.execute(sql("SELECT name, type, age FROM pet ORDER BY name")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("José", "perro", 7), ("Ñandú", "ave", 3)]
+
+
+def test_cli_reports_unreadable_csv_in_one_line(cli, sqlite_url: str, tmp_path: Path) -> None:
+    path = write(tmp_path, b"nombre,tipo\nRex,perro\n\x00,x\n", name="pets.csv")
+    result = cli("import", "--db", sqlite_url, "pets", str(path))
+    assert result.exit_code == 1
+    assert "row 3: contains a NUL byte" in result.output
+    assert "Traceback" not in result.output

@@ -13,6 +13,8 @@ import openpyxl
 import psutil
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 
 from etl.errors import ReadError
 from etl.readers import ReadOptions, Row, header_test, open_table
@@ -230,3 +232,26 @@ def test_workbook_is_closed_when_the_block_exits(tmp_path: Path, engine: str) ->
     with open_xlsx(path, ReadOptions(), None, engine) as table:  # type: ignore[arg-type]
         assert next(table.rows) == Row(2, ("1",))
     assert str(path) not in [f.path for f in psutil.Process().open_files()]
+
+
+def test_cli_imports_a_workbook_with_title_rows_and_numeric_phones(cli, sqlite_url: str, tmp_path: Path) -> None:
+    cells = {
+        "A1": "Agenda de la oficina", "A3": "Nombre", "B3": "Teléfono", "C3": "Grupo",
+        "A4": "Ana", "B4": 4155673029, "C4": "Trabajo", "A6": "Luis", "B6": "04155673029", "C6": "trabajo",
+    }
+    path = make_workbook(tmp_path / "agenda.xlsx", {"Hoja1": cells})
+    result = cli("import", "--db", sqlite_url, "contacts", str(path))
+    assert result.exit_code == 0, result.output
+    engine = create_engine(sqlite_url)
+    with engine.connect() as connection:
+        rows = connection.execute(sql("SELECT nombre, telefono FROM contactos ORDER BY nombre")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("Ana", "4155673029"), ("Luis", "04155673029")]
+
+
+def test_cli_names_the_sheets_when_the_sheet_is_missing(cli, sqlite_url: str, tmp_path: Path) -> None:
+    path = make_workbook(tmp_path / "libro.xlsx", {"Hoja1": {"A1": "name"}, "Datos": {"A1": "name"}})
+    result = cli("import", "--db", sqlite_url, "--sheet", "Ventas", "pets", str(path))
+    assert result.exit_code == 1
+    assert "there is no sheet named 'Ventas'; the sheets are: 'Hoja1', 'Datos'" in result.output
+    assert "Traceback" not in result.output
