@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import DBAPIError
 
 from etl.models import TARGET_MODELS, Base, LedgerBase
 
@@ -29,9 +30,22 @@ def init_database(engine: Engine) -> list[str]:
 
 
 def _create_missing(engine: Engine, base: type, names: list[str]) -> list[str]:
+    """Create the missing tables one by one, in dependency order. Another process may be
+    creating the same table at the same moment (two cron jobs on a fresh database): a
+    failure is fine when the table exists afterwards."""
     existing = set(inspect(engine).get_table_names())
-    missing = [name for name in names if name not in existing]
-    if missing:
-        tables = [base.metadata.tables[name] for name in missing]  # type: ignore[attr-defined]
-        base.metadata.create_all(engine, tables=tables, checkfirst=True)  # type: ignore[attr-defined]
-    return missing
+    # SQLite: a transaction that reads (checkfirst) before it writes cannot wait for the
+    # write lock; BEGIN IMMEDIATE takes it first, so a concurrent process waits instead.
+    ddl_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+    created: list[str] = []
+    for table in base.metadata.sorted_tables:  # type: ignore[attr-defined]
+        if table.name not in names or table.name in existing:
+            continue
+        try:
+            table.create(ddl_engine, checkfirst=True)
+        except DBAPIError:
+            if not inspect(engine).has_table(table.name):
+                raise
+            continue
+        created.append(table.name)
+    return created
