@@ -18,13 +18,16 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from etl.errors import ReadError
 from etl.readers.base import HeaderTest, ReadOptions, Row, Table
 from etl.readers.cells import cell_text
 from etl.readers.layout import fit_to_header, is_blank, split_header
 from etl.readers.xlsx_package import SheetPart, has_error_cells, list_sheets
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineSheet
 
 # openpyxl warns about workbook features it drops (extensions, validations); reading cell
 # values loses nothing, and the warning would land on the user's terminal.
@@ -102,17 +105,18 @@ RawRows = Iterator[tuple[int, Sequence[object]]]
 
 
 def _calamine_rows(path: Path, sheet: SheetPart, stack: ExitStack) -> RawRows:
+    # Imported when used: a CSV import need not pay for loading either engine.
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         workbook = stack.enter_context(CalamineWorkbook.from_path(str(path)))
         data = workbook.get_sheet_by_name(sheet.name)
-    except CalamineError as err:
+    except (CalamineError, OSError, ValueError) as err:
         raise ReadError(f"{path}: cannot read sheet {sheet.name!r}: {_first_line(err)}") from None
     return _numbered_calamine_rows(data)
 
 
-def _numbered_calamine_rows(data) -> RawRows:  # noqa: ANN001 (a CalamineSheet)
+def _numbered_calamine_rows(data: CalamineSheet) -> RawRows:
     """Sheet row numbers for calamine's rows. Its `start` is the first used cell; whether
     iter_rows begins there or at A1 has varied between versions, so the offset is taken
     from the first non-empty row, which is `start` by definition. Leading empty columns
