@@ -4,6 +4,7 @@ and a clear one-line ReadError (naming file and row) for every kind of unreadabl
 from __future__ import annotations
 
 import codecs
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -324,3 +325,21 @@ def test_cli_reports_unreadable_csv_in_one_line(cli, sqlite_url: str, tmp_path: 
     assert result.exit_code == 1
     assert "row 3: contains a NUL byte" in result.output
     assert "Traceback" not in result.output
+
+
+def test_reading_streams_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
+    def peak_while_reading(rows: int) -> int:
+        path = write(tmp_path, "nombre;telefono\n" + "".join(f"Persona {i};0{i:010d}\n" for i in range(rows)),
+                     name=f"big{rows}.csv")
+        tracemalloc.start()
+        with open_table(path) as table:
+            count = sum(1 for _ in table.rows)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert count == rows
+        return peak
+
+    # Both files are larger than the 1 MiB chunks encoding detection reads, so any
+    # difference in peak would be rows being kept.
+    small, large = peak_while_reading(50_000), peak_while_reading(250_000)
+    assert large < small + 512 * 1024, (small, large)
