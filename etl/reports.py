@@ -8,13 +8,13 @@ check as `etl export --sql` and run on a read-only engine.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, get_args, Literal
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, CursorResult, Engine, text
 
 from etl.errors import ConfigError, UsageError
 from etl.exporter import open_output, stream_rows
@@ -114,7 +114,7 @@ def write_report(engine: Engine, report: Report, output: Path) -> dict[str, int]
                 check_select(sheet.query, what=f"report {report.name!r}, sheet {sheet.name!r} query")
                 described = report.description if number == 0 else ""
                 subtitle = " · ".join(part for part in (described, f"generated {generated}") if part)
-                with stream_rows(connection, text(sheet.query)) as rows:
+                with _sheet_rows(connection, report, sheet) as rows:
                     columns = tuple(rows.keys())
                     header = sheet.headers or columns
                     if len(header) != len(columns):
@@ -125,13 +125,16 @@ def write_report(engine: Engine, report: Report, output: Path) -> dict[str, int]
                 _page_setup(book, spans)
                 counts[sheet.name] = sum(span.last_row - span.header_row for span in spans)
                 if sheet.chart is not None and spans[0].has_data:
-                    _add_chart(book, sheet.chart, header, spans[0])
+                    _add_chart(book, sheet.chart, sheet.number_formats, header, spans[0])
         finally:
             book.close()
     return counts
 
 
-def _add_chart(book: XlsxBook, spec: Chart, header: tuple[str, ...] | list[str], span: SheetSpan) -> None:
+def _add_chart(
+    book: XlsxBook, spec: Chart, number_formats: Mapping[str, str], header: Sequence[str], span: SheetSpan
+) -> None:
+    """The chart beside the table, its series pointing at the table's cells."""
     chart = book.workbook.add_chart({"type": spec.kind})
     first, last = span.first_data_row, span.last_row
     category = list(header).index(spec.categories)
@@ -141,7 +144,7 @@ def _add_chart(book: XlsxBook, spec: Chart, header: tuple[str, ...] | list[str],
             "name": [span.sheet, span.header_row, col],
             "categories": [span.sheet, first, category, last, category],
             "values": [span.sheet, first, col, last, col],
-            "data_labels": {"value": True, "num_format": "#,##0.#"},
+            "data_labels": {"value": True, "num_format": number_formats.get(name, "General")},
         }
         if spec.kind == "bar":
             series["gap"] = 60
@@ -155,6 +158,15 @@ def _add_chart(book: XlsxBook, spec: Chart, header: tuple[str, ...] | list[str],
     chart.set_size({"width": 560, "height": height})
     sheet = book.workbook.get_worksheet_by_name(span.sheet)
     sheet.insert_chart(span.header_row, span.columns + 1, chart, {"x_offset": 10})
+
+
+def _sheet_rows(connection: Connection, report: Report, sheet: ReportSheet) -> CursorResult[Any]:
+    """The sheet's rows, streamed; a failing query names the report and sheet, with a hint."""
+    try:
+        return stream_rows(connection, text(sheet.query))
+    except UsageError as err:
+        hint = " (are its tables created and loaded? see `etl init` and `etl import`)"
+        raise UsageError(f"report {report.name!r}, sheet {sheet.name!r}: {err}{hint}") from None
 
 
 def _page_setup(book: XlsxBook, spans: list[SheetSpan]) -> None:

@@ -123,7 +123,9 @@ def test_report_usage_errors(cli, sqlite_url: str, args: list[str], message: str
 def test_missing_tables_give_one_line(cli, sqlite_url: str) -> None:
     result = cli("report", "--db", sqlite_url, "contacts-by-group", "r.xlsx")
     assert result.exit_code == 2
-    assert result.stderr.startswith("etl: error: export query failed:")
+    assert result.stderr.startswith("etl: error: report 'contacts-by-group', sheet 'Summary': "
+                                    "export query failed:")
+    assert "etl init" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not Path("r.xlsx").exists()
 
 
