@@ -92,35 +92,44 @@ def build_export_query(
     for fragment, option in ((request.where, "--where"), (request.order_by, "--order-by")):
         if fragment is not None:
             check_fragment(fragment, option)
-    if request.source in pipelines:
-        pipeline = pipelines[request.source]
-        base = _reflect(connection, pipeline.table, f"pipeline {pipeline.name!r}")
-        selection = _pipeline_selection(connection, pipeline, base)
-    else:
-        selection = _Selection(_reflect(connection, request.source, None, pipelines))
-        for column in selection.base.columns:
-            selection.add(column.name, column)
+    selection = _selection(connection, request.source, pipelines)
     picked = _pick_columns(selection, request.columns)
-    # Wrapping in a subquery lets --where/--order-by name any exported column (e.g. a
-    # contact's `grupo` name), picked or not, without ambiguity between joined tables.
+    headers = tuple(header for header, _ in picked)
+    date_formats = tuple(selection.date_formats.get(header) for header in headers)
+    return ExportQuery(_shaped(selection, picked, request), headers, request.source, date_formats)
+
+
+def _selection(connection: Connection, source: str, pipelines: Mapping[str, Pipeline]) -> _Selection:
+    """What a pipeline (by its definition) or a plain table (all its columns) exports."""
+    if source in pipelines:
+        pipeline = pipelines[source]
+        base = _reflect(connection, pipeline.table, f"pipeline {pipeline.name!r}")
+        return _pipeline_selection(connection, pipeline, base)
+    selection = _Selection(_reflect(connection, source, None, pipelines))
+    for column in selection.base.columns:
+        selection.add(column.name, column)
+    return selection
+
+
+def _shaped(selection: _Selection, picked: Sequence[tuple[str, Any]], request: ExportRequest) -> Select[Any]:
+    """The exported columns as a subquery, then the picked ones filtered, ordered and limited.
+    The subquery lets --where/--order-by name any exported column (e.g. a contact's `grupo`
+    name), picked or not, without ambiguity between joined tables."""
     exported = (
         select(*(column.label(header) for header, column in selection.columns))
         .select_from(selection.from_clause())
         .subquery("export")
     )
-    statement: Select[Any] = select(*(exported.c[header] for header, _ in picked))
+    statement = select(*(exported.c[header] for header, _ in picked))
     if request.where:
         statement = statement.where(text(request.where))
     if request.order_by:
         statement = statement.order_by(text(request.order_by))
     else:
-        keys = selection.primary_key_headers()
-        statement = statement.order_by(*(exported.c[header] for header in keys))
+        statement = statement.order_by(*(exported.c[h] for h in selection.primary_key_headers()))
     if request.limit is not None:
         statement = statement.limit(request.limit)
-    headers = tuple(header for header, _ in picked)
-    date_formats = tuple(selection.date_formats.get(header) for header in headers)
-    return ExportQuery(statement, headers, request.source, date_formats)
+    return statement
 
 
 def export(
