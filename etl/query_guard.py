@@ -24,6 +24,8 @@ FORBIDDEN_WORDS = frozenset(
     {
         "insert", "update", "delete", "merge", "into", "create", "alter", "drop", "truncate",
         "grant", "revoke", "attach", "detach", "pragma", "vacuum", "commit", "rollback",
+        # PostgreSQL's dblink runs its SQL text on a second, read-write connection.
+        "dblink", "dblink_exec",
     }
 )
 QUERY_STARTS = ("select", "with", "values", "table")

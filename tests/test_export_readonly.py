@@ -27,6 +27,7 @@ WRITES = [
     "CREATE TABLE evil (a INTEGER)",
     "PRAGMA query_only = OFF",
     "SELECT * FROM pet FOR UPDATE",
+    "SELECT dblink_exec('dbname=test', 'DELETE FROM pet')",
 ]
 
 
