@@ -130,7 +130,8 @@ def _load(
         header_names = [h for c in pipeline.columns for h in (*c.headers, *(c.lookup.headers if c.lookup else ()))]
         with open_table(path, options.read, header_test([*header_names, *names])) as table:
             result.detected = dict(table.detected)
-            binding = bind_header(pipeline, target.primary_key, table.header, table.header_row)
+            not_null = {c.name for c in pipeline.columns if target.not_null(c.name)}
+            binding = bind_header(pipeline, target.primary_key, table.header, table.header_row, not_null)
             if binding.problems:
                 _fail(result, "rejected", *binding.problems)
                 return

@@ -80,9 +80,6 @@ def test_edited_export_updates_its_rows(cli, seeded: str, tmp_path: Path) -> Non
     assert contacts[1][3] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="import side: groups.toml requires `descripcion`, yet a contacts "
-                   "import creates groups with descripcion '' (create_defaults), so exporting such a "
-                   "group and importing it with the groups pipeline rejects the row")
 def test_group_created_by_a_contacts_import_round_trips(cli, db_url: str, tmp_path: Path) -> None:
     contacts = tmp_path / "contacts.csv"
     contacts.write_text("nombre,telefono,grupo\nAna,04125550001,Nuevo\n", encoding="utf-8")
@@ -116,14 +113,7 @@ type = "datetime"
 """
 
 
-XLSX_DATE_CELLS = pytest.mark.xfail(
-    strict=True,
-    reason="import side: an XLSX date cell reaches the pipeline as ISO text, which a column with "
-    "date_format rejects ('not a date in the format %d/%m/%Y'); a real date cell should pass as a date",
-)
-
-
-@pytest.mark.parametrize("fmt", ["csv", pytest.param("xlsx", marks=XLSX_DATE_CELLS)])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_pipeline_dates_round_trip(cli, db_url: str, tmp_path: Path, fmt: str) -> None:
     """A table etl did not create, a date column with its own format: CSV writes that format."""
     pipelines = tmp_path / "pipelines"

@@ -297,7 +297,7 @@ def test_pipeline_for_a_table_only_in_the_database(cli, db_url: str, tmp_path: P
     rows = query(db_url, "SELECT codigo, precio, abierta, desde FROM tienda ORDER BY codigo")
     assert [(r[0], Decimal(str(r[1])), bool(r[2]), str(r[3])) for r in rows] == [
         ("A1", Decimal("10.5"), True, "2024-12-31"), ("B2", Decimal(0), False, "None")]
-    bad = write_csv(tmp_path / "bad.csv", ["code", "precio", "desde"], [["toolong", "-1", "2024-12-31"]])
+    bad = write_csv(tmp_path / "bad.csv", ["code", "precio", "desde"], [["toolong", "-1", "12/31/2024"]])
     code, document = import_json(cli, db_url, "--pipelines-dir", str(pipelines), "shops", str(bad))
     assert [e["message"] for e in document["files"][0]["errors"]] == [
         "text is 7 characters long; at most 5 fit", "must be at least 0",
@@ -363,3 +363,14 @@ def test_history_lists_runs_newest_first(cli, db_url: str) -> None:
     assert runs[0]["error"].startswith(f"{SAMPLE_DATA / 'contactos_con_errores.csv'}:3:Nombre")
     table = cli("history", "--db", db_url)
     assert "contactos_con_errores.csv" in table.stdout and "rejected" in table.stdout
+
+
+def test_groups_without_description_round_trip_and_header_is_needed(cli, db_url: str, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "g.csv", ["Group", "Description"], [["Nuevo", ""], ["Viejo", "x"]])
+    code, document = import_json(cli, db_url, "groups", str(source))
+    assert code == 0, document
+    assert query(db_url, "SELECT grupo, descripcion FROM grupos ORDER BY id") == [("Nuevo", ""), ("Viejo", "x")]
+    headless = write_csv(tmp_path / "h.csv", ["grupo"], [["Otro"]])
+    code, document = import_json(cli, db_url, "groups", str(headless))
+    assert code == 1
+    assert document["files"][0]["errors"][0]["message"] == "missing column 'descripcion' or 'description'"

@@ -8,7 +8,7 @@ fixed rejects file imports as it is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 
 from etl.pipeline.definition import Column, Pipeline
@@ -46,9 +46,11 @@ def accepted_names(pipeline: Pipeline, primary_key: str) -> dict[str, tuple[str,
 
 
 def bind_header(
-    pipeline: Pipeline, primary_key: str, header: Sequence[str], header_row: int
+    pipeline: Pipeline, primary_key: str, header: Sequence[str], header_row: int,
+    not_null: Set[str] = frozenset(),
 ) -> Binding:
-    """Bind `header` to the pipeline; problems are reported on the header's row."""
+    """Bind `header` to the pipeline; problems are reported on the header's row. Columns that
+    are required, or NOT NULL in the table (`not_null`), must have a header."""
     names = accepted_names(pipeline, primary_key)
     slots: dict[tuple[str, str], int] = {}
     problems: list[RowError] = []
@@ -76,17 +78,20 @@ def bind_header(
         id_index=slots.get(("id", primary_key)),
         problems=problems,
     )
-    problems.extend(_missing_columns(pipeline, binding, header_row))
+    problems.extend(_missing_columns(pipeline, binding, header_row, not_null))
     return binding
 
 
-def _missing_columns(pipeline: Pipeline, binding: Binding, header_row: int) -> list[RowError]:
+def _missing_columns(
+    pipeline: Pipeline, binding: Binding, header_row: int, not_null: Set[str]
+) -> list[RowError]:
     present = set(binding.columns)
     problems = []
     for column in pipeline.columns:
         if column.name in present:
             continue
-        needed = column.required or (column.name in pipeline.key and binding.id_index is None)
+        needed = column.required or column.name in not_null or (
+            column.name in pipeline.key and binding.id_index is None)
         if needed:
             problems.append(
                 RowError(header_row, None, None, f"missing column {_headers_of(column)}")

@@ -34,9 +34,11 @@ def build_converter(
     *,
     max_length: int | None = None,
     int_range: tuple[int, int] | None = None,
+    empty_text: str | None = None,
 ) -> Converter:
     """The converter of `column`. `max_length` and `int_range` are the database column's own
     limits, combined with the pipeline's (the tool enforces them on every database).
+    An empty optional text cell becomes `empty_text`: None, or '' for a NOT NULL column.
 
     Text and integer columns get flat converters (one call per cell on a good row): they are
     most of every file, and nested calls were a third of an import's time."""
@@ -44,7 +46,7 @@ def build_converter(
     if column.kind == "text":
         limits = (column.max_length, max_length)
         limit = min((x for x in limits if x is not None), default=None)
-        return _text_converter(column.required, prepare, limit, _text_checks(column))
+        return _text_converter(column.required, prepare, limit, _text_checks(column), empty_text)
     if column.kind == "integer":
         low, high = _bounds(column, int_range)
         return _integer_converter(column.required, prepare, low, high)
@@ -60,14 +62,15 @@ def build_converter(
     return convert
 
 
-def _empty(required: bool) -> None:
+def _empty(required: bool, empty: str | None = None) -> str | None:
     if required:
         raise Problem("a value is required")
-    return None
+    return empty
 
 
 def _text_converter(
-    required: bool, prepare: Callable[[str], str], limit: int | None, checks: list[Callable[[str], None]]
+    required: bool, prepare: Callable[[str], str], limit: int | None,
+    checks: list[Callable[[str], None]], empty: str | None,
 ) -> Converter:
     if limit is None:
         limit = 1 << 62
@@ -76,7 +79,7 @@ def _text_converter(
         def convert_checked(raw: str) -> Any:
             text = prepare(raw)
             if not text:
-                return _empty(required)
+                return _empty(required, empty)
             for check in checks:
                 check(text)
             if len(text) > limit:
@@ -88,7 +91,7 @@ def _text_converter(
     def convert(raw: str) -> Any:
         text = raw.strip()
         if not text:
-            return _empty(required)
+            return _empty(required, empty)
         if len(text) > limit:
             raise Problem(f"text is {len(text)} characters long; at most {limit} fit")
         return text
@@ -228,46 +231,54 @@ def _parse_boolean(text: str) -> bool:
 
 
 def _date_parser(date_format: str | None) -> Converter:
-    if date_format is not None:
-        example = date(2024, 12, 31).strftime(date_format)
+    if date_format is None:
+        return _parse_iso_date
+    example = date(2024, 12, 31).strftime(date_format)
 
-        def parse_with_format(text: str) -> date:
-            try:
-                return datetime.strptime(text, date_format).date()
-            except ValueError:
-                raise Problem(f"not a date in the format {date_format} (e.g. {example})") from None
-
-        return parse_with_format
-
-    def parse_iso(text: str) -> date:
-        head, _, tail = text.replace("T", " ").partition(" ")
-        if tail.strip() not in ("", "00:00", "00:00:00", "00:00:00.000"):
-            raise Problem("a date was expected, not a date and time")
+    def parse_with_format(text: str) -> date:
         try:
-            return date.fromisoformat(head)
+            return datetime.strptime(text, date_format).date()
         except ValueError:
-            raise Problem("not a date; write it as YYYY-MM-DD (e.g. 2024-12-31)") from None
+            pass
+        try:  # a spreadsheet's date cell arrives as ISO text: unambiguous, so accepted too
+            return _parse_iso_date(text)
+        except Problem:
+            raise Problem(f"not a date in the format {date_format} (e.g. {example})") from None
 
-    return parse_iso
+    return parse_with_format
+
+
+def _parse_iso_date(text: str) -> date:
+    head, _, tail = text.replace("T", " ").partition(" ")
+    if tail.strip() not in ("", "00:00", "00:00:00", "00:00:00.000"):
+        raise Problem("a date was expected, not a date and time")
+    try:
+        return date.fromisoformat(head)
+    except ValueError:
+        raise Problem("not a date; write it as YYYY-MM-DD (e.g. 2024-12-31)") from None
 
 
 def _datetime_parser(date_format: str | None) -> Converter:
-    if date_format is not None:
+    if date_format is None:
+        return _parse_iso_datetime
 
-        def parse_with_format(text: str) -> datetime:
-            try:
-                return datetime.strptime(text, date_format)
-            except ValueError:
-                raise Problem(f"not a date and time in the format {date_format}") from None
-
-        return parse_with_format
-
-    def parse_iso(text: str) -> datetime:
+    def parse_with_format(text: str) -> datetime:
         try:
-            return datetime.fromisoformat(text)
+            return datetime.strptime(text, date_format)
         except ValueError:
-            raise Problem(
-                "not a date and time; write it as YYYY-MM-DD HH:MM:SS (e.g. 2024-12-31 18:30:00)"
-            ) from None
+            pass
+        try:  # as for dates: a spreadsheet's cell arrives as ISO text
+            return _parse_iso_datetime(text)
+        except Problem:
+            raise Problem(f"not a date and time in the format {date_format}") from None
 
-    return parse_iso
+    return parse_with_format
+
+
+def _parse_iso_datetime(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise Problem(
+            "not a date and time; write it as YYYY-MM-DD HH:MM:SS (e.g. 2024-12-31 18:30:00)"
+        ) from None

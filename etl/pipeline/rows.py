@@ -168,7 +168,8 @@ def _slot(
     resolver: LookupResolver | None,
 ) -> Slot:
     convert = build_converter(
-        column, max_length=target.max_length(column.name), int_range=target.int_range(column.name)
+        column, max_length=target.max_length(column.name), int_range=target.int_range(column.name),
+        empty_text="" if target.not_null(column.name) else None,
     )
     direct = binding.direct.get(column.name)
     by_name = binding.lookup.get(column.name)

@@ -34,6 +34,11 @@ class Target:
         sql_type = self.table.c[column].type
         return getattr(sql_type, "length", None) if isinstance(sql_type, String) else None
 
+    def not_null(self, column: str) -> bool:
+        """NOT NULL and nothing fills it in: the file must give it (as '' at least, for text)."""
+        sql_column = self.table.c[column]
+        return not sql_column.nullable and sql_column.server_default is None and column != self.primary_key
+
     def int_range(self, column: str) -> tuple[int, int] | None:
         """The range of an integer column's type (SQLite stores any; the others refuse)."""
         sql_type = self.table.c[column].type
