@@ -153,6 +153,7 @@ def test_excel_compatible_csv_has_bom(cli, seeded: str, tmp_path: Path) -> None:
         (["pets", "x.csv", "--where", "colour = 1"], "export query failed"),
         (["pets", "x.csv", "--sql", "SELECT 1"], "--sql exports its own query"),
         (["pets", "missing/x.csv"], "does not exist"),
+        (["pets", "x.xlsx", "--excel-compatible"], "--excel-compatible is for CSV"),
     ],
 )
 def test_usage_errors_are_one_line_exit_2(cli, seeded: str, args: list[str], message: str) -> None:

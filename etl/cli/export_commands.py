@@ -50,6 +50,8 @@ def export_command(
     chosen = export_format(output, fmt)
     if output == "-" and chosen == "xlsx":
         raise UsageError("an .xlsx export needs a file name, not -")
+    if excel_compatible and chosen != "csv":
+        raise UsageError(f"--excel-compatible is for CSV; a .{chosen} export needs no BOM")
     request = ExportRequest(
         source=name,
         sql=sql,
