@@ -105,10 +105,16 @@ class ExistingKeys:
         for rows in batches:
             hashes.append(np.fromiter((hash_key(row[1:]) for row in rows), dtype=np.int64, count=len(rows)))
             ids.append(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)))
+        # Built one array at a time, dropping each source as soon as it is copied: this index is
+        # the largest thing an import holds (16 bytes a table row), so its peak is kept near 2x.
         all_hashes = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.int64)
+        hashes.clear()
         order = np.argsort(all_hashes, kind="stable")
         self._hashes = all_hashes[order]
-        self._ids = (np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64))[order]
+        del all_hashes
+        all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        ids.clear()
+        self._ids = all_ids[order]
 
     def __len__(self) -> int:
         return len(self._hashes)

@@ -83,7 +83,7 @@ class RowProcessor:
             id_slot = _cell_slot(convert_id, binding.id_index, header)
         self._slots = [slot for _, slot in plain + lookups] + ([id_slot] if id_slot else [])
         cells = [s for _, s in plain] + ([id_slot] if id_slot else [])
-        self._cells = [(int(s.index), s.cell_converter) for s in cells]  # type: ignore[arg-type]
+        self._cells = [(itemgetter(int(s.index)), s.cell_converter) for s in cells]  # type: ignore[arg-type]
         self._lookups = [s.convert for _, s in lookups]
         self._order = [*range(len(plain)), *range(len(cells), len(cells) + len(lookups))]
         if id_slot is not None:
@@ -95,11 +95,10 @@ class RowProcessor:
         per column instead of a Python call per row is what makes a million rows cheap.
         Any problem in the chunk sends it through `process` row by row, which explains it."""
         values = [row.values for row in chunk]
-        if not values or any(len(v) != self._width for v in values):
+        if not values or set(map(len, values)) != {self._width}:
             return [self.process(row) for row in chunk]
         try:
-            cells = list(zip(*values))
-            converted = [list(map(convert, cells[index])) for index, convert in self._cells]
+            converted = [list(map(convert, map(cell, values))) for cell, convert in self._cells]
             converted += [list(map(convert, values)) for convert in self._lookups]
         except Problem:
             return [self.process(row) for row in chunk]
