@@ -374,3 +374,27 @@ def test_groups_without_description_round_trip_and_header_is_needed(cli, db_url:
     code, document = import_json(cli, db_url, "groups", str(headless))
     assert code == 1
     assert document["files"][0]["errors"][0]["message"] == "missing column 'descripcion' or 'description'"
+
+
+def test_reader_options_are_passed_on(cli, db_url: str) -> None:
+    code, document = import_json(cli, db_url, "--encoding", "cp1252", "--delimiter", ";", "groups",
+                                 str(SAMPLE_DATA / "grupos.csv"))
+    assert code == 0, document
+    assert document["files"][0]["detected"]["encoding"] == "cp1252"
+    assert query(db_url, "SELECT descripcion FROM grupos WHERE grupo = 'Trabajo'") == [("Compañeros de la oficina",)]
+    code, document = import_json(cli, db_url, "--sheet", "Mascotas", "--header-row", "3", "pets",
+                                 str(SAMPLE_DATA / "mascotas.xlsx"))
+    assert code == 0, document
+    assert (document["files"][0]["detected"]["header_row"], document["files"][0]["inserted"]) == ("3", 4)
+    code, document = import_json(cli, db_url, "--force", "--sheet", "Nope", "pets",
+                                 str(SAMPLE_DATA / "mascotas.xlsx"))
+    assert code == 1 and document["files"][0]["status"] == "rejected"
+    assert "Nope" in document["files"][0]["errors"][0]["message"]
+
+
+def test_no_progress_or_noise_under_cron(run_etl, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cron.db'}"
+    result = run_etl("import", "--db", url, "pets", str(SAMPLE_DATA / "pets.csv"))
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout.startswith(f"{SAMPLE_DATA / 'pets.csv'}: committed: 4 read, 4 inserted")
