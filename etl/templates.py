@@ -9,6 +9,7 @@ fits one. A second sheet explains each column; the importer reads only the first
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,12 @@ from etl.pipeline import Column, Pipeline
 from etl.writers.xlsx import EXCEL_MAX_ROWS, XlsxBook
 
 INT_LIMIT = 2_147_483_647
+TEXT_FORMAT = 49  # Excel's built-in "@": what is typed stays text (a phone's leading zero)
+CELL_FORMATS: dict[str, str | int] = {
+    "text": TEXT_FORMAT,
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
 KIND_NAMES = {
     "text": "text",
     "integer": "whole number",
@@ -38,7 +45,7 @@ class TemplateColumn:
     required: bool
     rules: str
     validation: dict[str, Any] | None
-    text_cells: bool
+    cell_format: str | int | None
 
     @property
     def note(self) -> str:
@@ -64,12 +71,13 @@ def write_template(pipeline: Pipeline, output: Path) -> None:
 
 def _write_entry_sheet(book: XlsxBook, pipeline: Pipeline, columns: list[TemplateColumn]) -> None:
     sheet = book.add_sheet(pipeline.name)
-    text_format = book.workbook.add_format({"num_format": 49})  # built-in "@": text
+    formats = {fmt: book.workbook.add_format({"num_format": fmt})
+               for fmt in {column.cell_format for column in columns} if fmt is not None}
     for col, column in enumerate(columns):
         sheet.write_string(0, col, column.header, book.header_format)
         sheet.write_comment(0, col, column.note, {"x_scale": 1.6, "y_scale": 0.8})
         width = max(len(column.header) + 4, 14)
-        sheet.set_column(col, col, width, text_format if column.text_cells else None)
+        sheet.set_column(col, col, width, formats.get(column.cell_format))
         if column.validation is not None:
             options = {
                 **column.validation,
@@ -112,7 +120,7 @@ def _template_column(pipeline: Pipeline, column: Column) -> TemplateColumn:
         if length:
             rules += f"; at most {length} characters"
         validation = _length_validation(length)
-        return TemplateColumn(lookup.header, "text", column.required, rules, validation, True)
+        return TemplateColumn(lookup.header, "text", column.required, rules, validation, TEXT_FORMAT)
     rules: list[str] = []
     validation: dict[str, Any] | None = None
     if column.kind == "text":
@@ -132,12 +140,17 @@ def _template_column(pipeline: Pipeline, column: Column) -> TemplateColumn:
             rules.append(f"from {low} to {high}")
     elif column.kind == "boolean":
         validation = {"validate": "list", "source": ["true", "false"]}
+    elif column.kind in ("date", "datetime"):
+        validation = {"validate": "date", "criteria": ">=", "value": date(1900, 1, 1)}
+        example = "2024-12-31" if column.kind == "date" else "2024-12-31 08:30"
+        written = f" or text as {column.date_format}" if column.date_format else ""
+        rules.append(f"a date cell (e.g. {example}){written}")
     if column.choices:
         rules.append("one of " + ", ".join(column.choices))
         if sum(len(choice) + 1 for choice in column.choices) < 255:
             validation = {"validate": "list", "source": list(column.choices)}
     return TemplateColumn(column.header, column.kind, column.required, "; ".join(rules), validation,
-                          column.kind == "text")
+                          CELL_FORMATS.get(column.kind))
 
 
 def _length_validation(length: int | None) -> dict[str, Any] | None:

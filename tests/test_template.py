@@ -99,3 +99,52 @@ def test_filled_in_template_imports_cleanly(cli, db_url: str, tmp_path: Path) ->
         )).all()
     engine.dispose()
     assert [tuple(row) for row in loaded] == [rows[0], rows[1], ("Marta", "02125550003", "Familia")]
+
+
+KINDS_PIPELINE = """
+name = "kinds"
+table = "kinds"
+key = ["code"]
+
+[[columns]]
+name = "code"
+choices = ["A", "B"]
+required = true
+
+[[columns]]
+name = "price"
+type = "decimal"
+min = 0
+
+[[columns]]
+name = "active"
+type = "boolean"
+
+[[columns]]
+name = "since"
+type = "date"
+date_format = "%d/%m/%Y"
+"""
+
+
+def test_template_of_every_kind(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    (folder / "kinds.toml").write_text(KINDS_PIPELINE, encoding="utf-8")
+    output = tmp_path / "kinds.xlsx"
+    result = cli("template", "--pipelines-dir", str(folder), "kinds", str(output))
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(output)["kinds"]
+    assert [cell.value for cell in sheet[1]] == ["code", "price", "active", "since"]
+    assert [sheet.cell(1, col).comment.text for col in range(1, 5)] == [
+        "text, required; one of A, B",
+        "number, optional; from 0 to 2147483647",
+        "true or false, optional",
+        "date, optional; a date cell (e.g. 2024-12-31) or text as %d/%m/%Y",
+    ]
+    assert validations(sheet) == {
+        "A2:A1048576": ("list", "between", '"A,B"', None),
+        "B2:B1048576": ("decimal", "between", "0.0", "2147483647.0"),
+        "C2:C1048576": ("list", "between", '"true,false"', None),
+        "D2:D1048576": ("date", "greaterThanOrEqual", "1", None),
+    }
