@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
 from pathlib import Path
 from time import perf_counter
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from etl.pipeline.files import (
 )
 from etl.pipeline.lookups import LookupResolver
 from etl.pipeline.results import FileResult, RowError
-from etl.pipeline.rows import RowProcessor
+from etl.pipeline.rows import RejectedRow, RowProcessor
 from etl.pipeline.target import reflect_target
 from etl.readers import ReadOptions, Row, header_test, open_table
 from etl.schema import ensure_ledger, ensure_target_tables
@@ -84,105 +84,136 @@ def import_file(
     rejects: Path | None = None, progress: Progress | None = None,
 ) -> FileResult:
     """Import one file; the outcome (never an exception for bad data) is in the result."""
-    started = perf_counter()
-    result = FileResult(path=path)
-    sha256 = ledger.file_sha256(path)
-    if not options.force and not options.dry_run:
-        with engine.connect() as connection:
-            if ledger.is_loaded(connection, pipeline.name, sha256):
-                result.status = "skipped"
-                result.run_id = ledger.start_run(engine, pipeline.name, path, sha256, status="skipped")
-                result.seconds = perf_counter() - started
-                return result
-    result.run_id = ledger.start_run(engine, pipeline.name, path, sha256)
-    error: str | None = None
-    try:
-        _load(engine, pipeline, path, sha256, options, rejects, result, progress)
-    except _Skip:
-        result.status = "skipped"
-    except ReadError as err:
-        _fail(result, "rejected", RowError(None, None, None, str(err)))
-    except (ChunkWriteError, SQLAlchemyError) as err:
-        reason = str(err) if isinstance(err, ChunkWriteError) else _db_reason(err)
-        _fail(result, "rolled_back", RowError(None, None, None, redact(reason, engine.url)))
-    except BaseException as err:
-        ledger.finish_run(engine, result.run_id, "rolled_back", _counts(result), f"{type(err).__name__}: {err}")
-        raise
-    finally:
-        result.seconds = perf_counter() - started
-    if result.errors:
-        error = "\n".join(e.describe(path) for e in result.errors[:20])
-    ledger.finish_run(engine, result.run_id, result.status, _counts(result), error)
-    return result
+    return FileImport(engine, pipeline, path, options, rejects, progress).run()
 
 
-def _load(
-    engine: Engine, pipeline: Pipeline, path: Path, sha256: str, options: ImportOptions,
-    rejects: Path | None, result: FileResult, progress: Progress | None,
-) -> None:
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE")
-    with Session(bind=bind, autoflush=False, expire_on_commit=False) as session:
-        connection = session.connection()
-        if not options.dry_run:
-            _claim(session, pipeline, path, sha256, options.force, result.run_id)
-        target = reflect_target(connection, pipeline)
-        names = list(accepted_names(pipeline, target.primary_key))
-        header_names = [h for c in pipeline.columns for h in (*c.headers, *(c.lookup.headers if c.lookup else ()))]
-        with open_table(path, options.read, header_test([*header_names, *names])) as table:
-            result.detected = dict(table.detected)
-            not_null = {c.name for c in pipeline.columns if target.not_null(c.name)}
-            binding = bind_header(pipeline, target.primary_key, table.header, table.header_row, not_null)
-            if binding.problems:
-                _fail(result, "rejected", *binding.problems)
+class FileImport:
+    """One file's import: ledger run, one session and transaction, chunks, outcome."""
+
+    def __init__(self, engine: Engine, pipeline: Pipeline, path: Path, options: ImportOptions,
+                 rejects: Path | None, progress: Progress | None) -> None:
+        self.engine = engine
+        self.pipeline = pipeline
+        self.path = path
+        self.options = options
+        self.rejects = rejects
+        self.progress = progress
+        self.result = FileResult(path=path)
+        self.sha256 = ""
+
+    def run(self) -> FileResult:
+        started = perf_counter()
+        result = self.result
+        self.sha256 = ledger.file_sha256(self.path)
+        if not self.options.force and self._already_loaded():
+            result.status = "skipped"
+            result.run_id = ledger.start_run(self.engine, self.pipeline.name, self.path, self.sha256, "skipped")
+            result.seconds = perf_counter() - started
+            return result
+        result.run_id = ledger.start_run(self.engine, self.pipeline.name, self.path, self.sha256)
+        try:
+            self._load()
+        except _Skip:
+            result.status = "skipped"
+        except ReadError as err:
+            _fail(result, "rejected", RowError(None, None, None, str(err)))
+        except (ChunkWriteError, SQLAlchemyError) as err:
+            reason = str(err) if isinstance(err, ChunkWriteError) else _db_reason(err)
+            _fail(result, "rolled_back", RowError(None, None, None, redact(reason, self.engine.url)))
+        except BaseException as err:
+            message = f"{type(err).__name__}: {err}"
+            ledger.finish_run(self.engine, result.run_id, "rolled_back", _counts(result), message)
+            raise
+        finally:
+            result.seconds = perf_counter() - started
+        error = "\n".join(e.describe(self.path) for e in result.errors[:20]) if result.errors else None
+        ledger.finish_run(self.engine, result.run_id, result.status, _counts(result), error)
+        return result
+
+    def _already_loaded(self) -> bool:
+        with self.engine.connect() as connection:
+            return ledger.is_loaded(connection, self.pipeline.name, self.sha256)
+
+    def _load(self) -> None:
+        """The file's transaction. On SQLite it takes the write lock at BEGIN, so a concurrent
+        importer of the same content waits here and then finds it claimed."""
+        pipeline, result, options = self.pipeline, self.result, self.options
+        bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        with Session(bind=bind, autoflush=False, expire_on_commit=False) as session:
+            connection = session.connection()
+            self._claim(connection)
+            target = reflect_target(connection, pipeline)
+            looks_like_header = header_test(accepted_names(pipeline, target.primary_key))
+            with open_table(self.path, options.read, looks_like_header) as table:
+                result.detected = dict(table.detected)
+                not_null = {c.name for c in pipeline.columns if target.not_null(c.name)}
+                binding = bind_header(pipeline, target.primary_key, table.header, table.header_row, not_null)
+                if binding.problems:
+                    _fail(result, "rejected", *binding.problems)
+                    return
+                resolvers = {
+                    c.name: LookupResolver(connection, c.lookup)
+                    for c in pipeline.columns if c.lookup is not None and c.name in binding.columns
+                }
+                processor = RowProcessor(pipeline, target, binding, table.header, resolvers)
+                loader = Loader(session, pipeline, target, processor.columns, processor.has_id)
+                with RejectsWriter(self.rejects, table.header) as rejected:
+                    for chunk in _chunks(table.rows, options.chunk_size):
+                        self._load_chunk(chunk, processor, loader, rejected)
+                        if self.progress is not None:
+                            self.progress(self.path, result.rows_read)
+            if result.rejected > options.max_errors:
+                _fail(result, "rejected")
                 return
-            resolvers = {
-                c.name: LookupResolver(connection, c.lookup)
-                for c in pipeline.columns if c.lookup is not None and c.name in binding.columns
-            }
-            processor = RowProcessor(pipeline, target, binding, table.header, resolvers)
-            loader = Loader(session, pipeline, target, processor.columns, processor.has_id)
-            with RejectsWriter(rejects, table.header) if rejects else _NoRejects() as rejected:
-                for chunk in _chunks(table.rows, options.chunk_size):
-                    _load_chunk(chunk, processor, loader, result, options, rejected)
-                    if progress is not None:
-                        progress(path, result.rows_read)
-        result.lookups_created = sum(r.created for r in resolvers.values())
-        if result.rejected > options.max_errors:
-            result.status = "rejected"
-            result.inserted = result.updated = result.unchanged = result.lookups_created = 0
-            return
-        result.inserted, result.updated, result.unchanged = (
-            loader.counts.inserted, loader.counts.updated, loader.counts.unchanged)
-        if options.dry_run:
-            result.status = "dry_run"
-            return
-        loader.finish()
-        session.commit()
-        result.status = "committed"
+            result.lookups_created = sum(r.created for r in resolvers.values())
+            result.inserted, result.updated, result.unchanged = (
+                loader.counts.inserted, loader.counts.updated, loader.counts.unchanged)
+            if options.dry_run:
+                result.status = "dry_run"
+                return
+            loader.finish()
+            session.commit()
+            result.status = "committed"
 
+    def _claim(self, connection: Connection) -> None:
+        """Re-check "already imported?" inside the transaction, then claim the content (not
+        in a dry run). A concurrent claim makes this wait, then fail on the unique key."""
+        name = self.pipeline.name
+        if not self.options.force and ledger.is_loaded(connection, name, self.sha256):
+            raise _Skip
+        if self.options.dry_run:
+            return
+        try:
+            ledger.mark_loaded(connection, name, self.sha256, self.path, self.result.run_id or 0,
+                               replace=self.options.force)
+        except IntegrityError:
+            raise _Skip from None
 
-def _load_chunk(
-    chunk: list[Row], processor: RowProcessor, loader: Loader, result: FileResult,
-    options: ImportOptions, rejected: RejectsWriter | _NoRejects,
-) -> None:
-    bad: dict[int, list[RowError]] = {}
-    numbers = [row.number for row in chunk]
-    rows = processor.process_chunk(chunk)  # type: ignore[assignment]
-    for position, out in enumerate(rows):
-        if type(out) is not tuple:
-            rows[position] = out.partial  # type: ignore[union-attr]
-            bad[numbers[position]] = list(out)  # type: ignore[arg-type]
-    result.rows_read += len(chunk)
-    plan, errors = loader.plan(numbers, rows, bad.keys())
-    for error in errors:
-        bad.setdefault(error.row, []).append(error)  # type: ignore[arg-type]
-    if bad:
-        values = {row.number: row.values for row in chunk}
-        for number in sorted(bad):
-            _record(result, bad[number])
-            rejected.write(number, bad[number], values[number])
-    if result.rejected <= options.max_errors:
-        loader.apply(plan)
+    def _load_chunk(self, chunk: list[Row], processor: RowProcessor, loader: Loader,
+                    rejected: RejectsWriter) -> None:
+        """Convert, match and (while the error budget holds) write one chunk; bad rows are
+        recorded and sent to the rejects file."""
+        result = self.result
+        numbers = [row.number for row in chunk]
+        rows: list[tuple[Any, ...] | None] = []
+        bad: dict[int, list[RowError]] = {}
+        for number, out in zip(numbers, processor.process_chunk(chunk)):
+            if isinstance(out, RejectedRow):
+                rows.append(out.partial)
+                bad[number] = list(out)
+            else:
+                rows.append(out)
+        result.rows_read += len(chunk)
+        plan, errors = loader.plan(numbers, rows, bad.keys())
+        for error in errors:
+            bad.setdefault(error.row or 0, []).append(error)
+        if bad:
+            values = {row.number: row.values for row in chunk}
+            for number in sorted(bad):
+                _record(result, bad[number])
+                rejected.write(number, bad[number], values[number])
+        if result.rejected <= self.options.max_errors:
+            loader.apply(plan)
 
 
 def _record(result: FileResult, errors: list[RowError]) -> None:
@@ -193,18 +224,6 @@ def _record(result: FileResult, errors: list[RowError]) -> None:
         result.errors.extend(errors[:room])
 
 
-def _claim(session: Session, pipeline: Pipeline, path: Path, sha256: str, force: bool,
-           run_id: int | None) -> None:
-    """Re-check "already imported?" inside the transaction, then claim the content."""
-    connection = session.connection()
-    if not force and ledger.is_loaded(connection, pipeline.name, sha256):
-        raise _Skip
-    try:
-        ledger.mark_loaded(connection, pipeline.name, sha256, path, run_id or 0, force)
-    except IntegrityError:
-        raise _Skip from None
-
-
 def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
     """Lists of up to `size` rows (the readers already leave blank rows out)."""
     while chunk := list(islice(rows, size)):
@@ -212,8 +231,9 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
 
 
 def _fail(result: FileResult, status: str, *errors: RowError) -> None:
+    """Nothing of the file landed: no counts but the rows read and rejected."""
     result.status = status
-    result.inserted = result.updated = result.unchanged = 0
+    result.inserted = result.updated = result.unchanged = result.lookups_created = 0
     result.errors_total += len(errors)
     result.errors.extend(errors)
 
@@ -237,14 +257,3 @@ def _file_away(result: FileResult, options: ImportOptions) -> None:
     elif result.status in ("rejected", "rolled_back") and options.error_dir is not None:
         result.moved_to = move_file(result.path, options.error_dir)
         write_error_report(result, result.moved_to)
-
-
-class _NoRejects:
-    def write(self, number: int, errors: Sequence[RowError], values: Sequence[str]) -> None:
-        return None
-
-    def __enter__(self) -> _NoRejects:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None

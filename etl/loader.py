@@ -12,22 +12,22 @@ bulk path (PostgreSQL COPY, MariaDB LOAD DATA) can take its place without touchi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from etl.errors import EtlError
+from etl.pipeline.bulk import ExecutemanyWriter, ExistingRowReader
 from etl.pipeline.definition import Pipeline
 from etl.pipeline.keys import ExistingKeys, SeenKeys, key_hasher
 from etl.pipeline.results import RowError
 from etl.pipeline.rows import Unconverted
 from etl.pipeline.target import Target
-from etl.pipeline.bulk import ExecutemanyWriter, ExistingRowReader
 
 IN_LIST_LIMIT = 30_000
 """Ids per `IN (…)` query: under SQLite's 32 766 bound parameters, PostgreSQL's and MySQL's 65 535."""

@@ -40,15 +40,18 @@ def rejects_path_for(base: Path, source: Path, several: bool) -> Path:
 
 class RejectsWriter:
     """Writes rejected rows as CSV: `row`, `error`, then the file's own columns as read,
-    so the file can be fixed and imported again. Created on the first rejected row."""
+    so the file can be fixed and imported again. Created on the first rejected row; with no
+    path (no --rejects), writes nothing."""
 
-    def __init__(self, path: Path, header: Sequence[str]) -> None:
+    def __init__(self, path: Path | None, header: Sequence[str]) -> None:
         self.path = path
         self._header = list(header)
         self._handle = None
         self._writer: csv.writer | None = None  # type: ignore[valid-type]
 
     def write(self, number: int, errors: Sequence[RowError], values: Sequence[str]) -> None:
+        if self.path is None:
+            return
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("w", encoding="utf-8", newline="")

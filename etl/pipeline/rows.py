@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import call, itemgetter
+from operator import itemgetter
 from typing import Any
 
 from etl.pipeline.binding import Binding
