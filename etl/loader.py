@@ -130,8 +130,10 @@ class Loader:
         candidates = self._key_candidates(hashes)
         wanted = {rows[p][width] for p in by_id}
         for ids in candidates:
-            if ids is not None:
-                wanted.update(ids) if type(ids) is list else wanted.add(ids)
+            if type(ids) is list:
+                wanted.update(ids)
+            elif ids is not None:
+                wanted.add(ids)
         existing = self._reader.by_ids(self.session.connection(), sorted(wanted), IN_LIST_LIMIT)
         for position in by_id:
             row = rows[position]
@@ -143,7 +145,8 @@ class Loader:
                 plan.inserts.append(row)
                 continue
             key = key_of(row)
-            matches = [i for i in (ids if type(ids) is list else (ids,)) if key_of(existing[i][1:]) == key]
+            matches = [i for i in (ids if type(ids) is list else (ids,))
+                       if i in existing and key_of(existing[i][1:]) == key]  # deleted meanwhile: gone
             if len(matches) > 1:
                 listing = ", ".join(map(str, sorted(matches)))
                 errors.append(RowError(numbers[position], ", ".join(self._key_names), _show(key),

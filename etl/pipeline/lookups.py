@@ -42,6 +42,8 @@ class LookupResolver:
         match_type = self._table.c[lookup.match].type
         self._max_length = match_type.length if isinstance(match_type, String) else None
         self._by_name: dict[str, list[Any]] = {}
+        self._as_written: dict[str, Any] = {}
+        """Names exactly as files write them → value: folding is costly, and names repeat."""
         self._values: set[Any] = set()
         query = select(self._table.c[lookup.value], self._table.c[lookup.match])
         for value, name in connection.execute(query):
@@ -52,6 +54,15 @@ class LookupResolver:
     def resolve(self, name: str, create: bool = True) -> Any:
         """The value for `name`, creating the row when the lookup allows it (and `create`:
         a row rejected for another reason must not leave a new lookup row behind)."""
+        known = self._as_written.get(name)
+        if known is not None:
+            return known
+        value = self._resolve(name, create)
+        if value is not None:
+            self._as_written[name] = value
+        return value
+
+    def _resolve(self, name: str, create: bool) -> Any:
         found = self._by_name.get(fold_name(name))
         if found is not None:
             if len(found) > 1:
