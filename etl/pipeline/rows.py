@@ -84,7 +84,10 @@ class RowProcessor:
         self._slots = [slot for _, slot in plain + lookups] + ([id_slot] if id_slot else [])
         cells = [s for _, s in plain] + ([id_slot] if id_slot else [])
         self._cells = [(itemgetter(int(s.index)), s.cell_converter) for s in cells]  # type: ignore[arg-type]
-        self._lookups = [s.convert for _, s in lookups]
+        self._lookups = [
+            (itemgetter(s.index), s.cell_converter) if s.cell_converter is not None else (None, s.convert)
+            for _, s in lookups
+        ]
         self._order = [*range(len(plain)), *range(len(cells), len(cells) + len(lookups))]
         if id_slot is not None:
             self._order.append(len(plain))
@@ -99,7 +102,8 @@ class RowProcessor:
             return [self.process(row) for row in chunk]
         try:
             converted = [list(map(convert, map(cell, values))) for cell, convert in self._cells]
-            converted += [list(map(convert, values)) for convert in self._lookups]
+            converted += [list(map(convert, values if cell is None else map(cell, values)))
+                          for cell, convert in self._lookups]
         except Problem:
             return [self.process(row) for row in chunk]
         return list(zip(*[converted[i] for i in self._order]))
@@ -179,18 +183,26 @@ def _slot(
         assert direct is not None
         return _cell_slot(convert, direct, header)
     required = column.required
+    seen: dict[str, Any] = {}  # cells exactly as written → value: names repeat, resolving costs
 
     def from_name(raw: str, create: bool = True) -> Any:
+        value = seen.get(raw)
+        if value is not None:
+            return value
         name = raw.strip()
         if not name:
             if required:
                 raise Problem("a value is required")
             return None
-        return resolver.resolve(name, create)
+        value = resolver.resolve(name, create)
+        if value is not None:
+            seen[raw] = value
+        return value
 
     if direct is None:
         return Slot(lambda values: from_name(values[by_name]), header[by_name], itemgetter(by_name),
-                    check=lambda values: from_name(values[by_name], False))
+                    check=lambda values: from_name(values[by_name], False),
+                    index=by_name, cell_converter=from_name)
 
     def either(values: Sequence[str], create: bool = True) -> Any:
         if values[direct].strip():
