@@ -1,8 +1,9 @@
 """Turning a file row (text cells) into the tuple of values the loader writes.
 
-Built once per file: the cell indexes and per-column converters are resolved up front, so
-a good row costs one `itemgetter` and one converter call per column. Only a row that
-fails is looked at again, column by column, to report every problem it has.
+Built once per file: the cell indexes and per-column converters are resolved up front.
+A chunk of good rows is converted column by column (one `map` per column); a chunk with a
+problem goes row by row, and only a failing row is looked at again, cell by cell, to
+report every problem it has.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from etl.pipeline.lookups import LookupResolver
 from etl.pipeline.results import RowError
 from etl.pipeline.target import Target
 from etl.readers.base import Row
+
 
 @dataclass(frozen=True, slots=True)
 class Unconverted:
@@ -41,8 +43,9 @@ class Slot:
     check: Callable[[Sequence[str]], Any] | None = None
     """For a lookup: resolve without creating (used on rows already known to be bad)."""
     index: int | None = None
-    """For a plain cell: its index, so good rows take the fast path."""
+    """The one cell the value comes from, if it is one cell (the fast paths use it)."""
     cell_converter: Converter | None = None
+    """That cell's text → value."""
 
 
 class RejectedRow(list[RowError]):
