@@ -398,3 +398,15 @@ def test_no_progress_or_noise_under_cron(run_etl, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout.startswith(f"{SAMPLE_DATA / 'pets.csv'}: committed: 4 read, 4 inserted")
+
+
+def test_progress_display_counts_rows_per_file(capsys: pytest.CaptureFixture[str]) -> None:
+    from etl.cli.import_commands import _progress
+
+    with _progress(enabled=False) as nothing:
+        assert nothing is None
+    with _progress(enabled=True) as update:
+        assert update is not None
+        update(Path("a.csv"), 10_000)
+        update(Path("a.csv"), 20_000)
+    assert capsys.readouterr().out == ""

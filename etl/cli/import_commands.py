@@ -24,9 +24,6 @@ from etl.pipeline.results import FileResult
 from etl.readers import ReadOptions
 from etl.schema import ensure_ledger
 
-Folder = Annotated[Path | None, typer.Option(file_okay=False, show_default=False)]
-
-
 @command("import")
 def import_command(
     pipeline: Annotated[str, typer.Argument(help="Pipeline name (see `etl pipelines`).")],
