@@ -116,7 +116,8 @@ class FileImport:
         except _Skip:
             result.status = "skipped"
         except ReadError as err:
-            _fail(result, "rejected", RowError(None, None, None, str(err)))
+            message = str(err).removeprefix(f"{self.path}: ")  # the report names the file already
+            _fail(result, "rejected", RowError(None, None, None, message))
         except (ChunkWriteError, SQLAlchemyError) as err:
             reason = str(err) if isinstance(err, ChunkWriteError) else _db_reason(err)
             _fail(result, "rolled_back", RowError(None, None, None, redact(reason, self.engine.url)))

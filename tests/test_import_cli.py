@@ -410,3 +410,14 @@ def test_progress_display_counts_rows_per_file(capsys: pytest.CaptureFixture[str
         update(Path("a.csv"), 10_000)
         update(Path("a.csv"), 20_000)
     assert capsys.readouterr().out == ""
+
+
+def test_unreadable_file_is_rejected_with_one_line(cli, sqlite_url: str, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = cli("import", "--db", sqlite_url, "pets", str(empty))
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"{empty}: ") and str(empty) not in line[len(str(empty)):]
+    header_only = write_csv(tmp_path / "header.csv", ["name", "type"], [])
+    assert cli("import", "--db", sqlite_url, "pets", str(header_only)).exit_code == 0
