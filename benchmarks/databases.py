@@ -49,6 +49,10 @@ class BenchDatabase:
             ensure_target_tables(engine, tables)
         finally:
             engine.dispose()
+        leftovers = {name: self.count(name) for name in tables}
+        if any(leftovers.values()):
+            raise RuntimeError(f"{self.kind} {BENCH_DATABASE} is not empty after re-creation: {leftovers}"
+                               " (is another benchmark using it?)")
 
     def count(self, table_name: str) -> int:
         engine = make_engine(self.url)

@@ -138,7 +138,11 @@ class Runner:
         for _ in range(self.options.repeat):
             output = self.work_dir / f"output{task.output_suffix}" if task.is_export else None
             context = Context(database, source, self.work_dir, output)
-            failure = self._prepare(approach, task, context)
+            try:
+                failure = self._prepare(approach, task, context)
+            except RuntimeError as err:
+                result.note = f"failed: {err}"
+                return
             measurement = failure or self._measure(approach, context)
             problem = failure_reason(measurement) or self._check(task, context, result.rows)
             if problem:
@@ -208,7 +212,8 @@ class Runner:
 def failure_reason(measurement: Measurement | None) -> str:
     if measurement is None or measurement.ok:
         return ""
-    lines = [line for line in measurement.stderr_tail.splitlines() if line.strip()]
+    lines = [line for line in measurement.stderr_tail.splitlines()
+             if line.strip() and not line.startswith("(Background on this error")]
     return f"exit {measurement.exit_code}: {lines[-1].strip() if lines else 'no message'}"
 
 
