@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -68,7 +68,7 @@ def describe(root: Path, servers: dict[str, str], loads: tuple[float | None, flo
     """Markdown bullet lines describing this run's machine and software."""
     memory = memory_total_gb()
     lines = [
-        f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: {cpu_model()}, {os.cpu_count()} cores"
         + (f", {memory:.0f} GB RAM" if memory else "")
         + f", {platform.system()} {platform.release()}",

@@ -191,9 +191,9 @@ def render(
 ) -> str:
     lines = list(preamble)
     lines += ["## Results", "",
-              "Median wall time of whole processes (start-up included), peak RSS of the child "
-              "(max over runs). In each table, the `… ÷ this` columns are that `etl` "
-              "approach's wall time divided by this row's: below 1 means `etl` is faster.", ""]
+              ("Median wall time of whole processes (start-up included), peak RSS of the child "
+               "(max over runs). In each table, the `… ÷ this` columns are that `etl` "
+               "approach's wall time divided by this row's: below 1 means `etl` is faster."), ""]
     lines += group_tables(results)
     lines += ["## Targets (reported, never asserted)", ""]
     lines += _table(["database", "task", "ratio", "measured", "target", "result"], target_rows(results))

@@ -19,8 +19,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from benchmarks import datagen
-from benchmarks.approaches import APPROACHES, ETL, TASKS, Approach, Context, Task, etl_argv, missing_tool
+from benchmarks.approaches import (
+    APPROACHES,
+    TASKS,
+    Approach,
+    Context,
+    Task,
+    etl_argv,
+    missing_tool,
+)
 from benchmarks.baselines import dbapi_executemany
 from benchmarks.databases import KINDS, BenchDatabase, bench_database
 from benchmarks.machine import describe, load_average
@@ -77,7 +87,8 @@ def etl_commands() -> set[str]:
     """The `etl` commands that exist in this checkout (`etl import` may not have landed)."""
     found = set()
     for name in ("import", "export"):
-        probe = subprocess.run(etl_argv(name, "--help"), cwd=PROJECT_ROOT, capture_output=True)
+        probe = subprocess.run(etl_argv(name, "--help"), cwd=PROJECT_ROOT, capture_output=True,
+                               check=False)
         if probe.returncode == 0:
             found.add(name)
     return found
@@ -253,7 +264,7 @@ def _run(options: Options, work_dir: Path) -> int:
         try:
             database = bench_database(kind, work_dir)
             servers[kind] = database.server_version()
-        except Exception as err:  # an unreachable server is reported, the others still run
+        except SQLAlchemyError as err:  # an unreachable server is reported, the others still run
             print(f"{kind}: skipped, unreachable: {str(err).splitlines()[0]}", flush=True)
             servers[kind] = f"unreachable ({str(err).splitlines()[0]})"
             continue
@@ -264,9 +275,9 @@ def _run(options: Options, work_dir: Path) -> int:
     memory = runner.memory_check(available) if options.memory_check else []
     preamble = [
         "# Benchmark results", "",
-        f"Produced by `{options.command_line}` (see benchmarks/README.md). "
-        f"Inputs: {options.rows:,}-row CSVs, {options.xlsx_rows:,}-row XLSX, generated "
-        f"deterministically (seed {datagen.SEED}); {options.repeat} run(s) per approach.", "",
+        (f"Produced by `{options.command_line}` (see benchmarks/README.md). "
+         f"Inputs: {options.rows:,}-row CSVs, {options.xlsx_rows:,}-row XLSX, generated "
+         f"deterministically (seed {datagen.SEED}); {options.repeat} run(s) per approach."), "",
         *describe(PROJECT_ROOT, servers, (load_at_start, load_average())), "",
     ]
     report = render(results, memory, preamble)
