@@ -145,8 +145,17 @@ class Loader:
                 plan.inserts.append(row)
                 continue
             key = key_of(row)
-            matches = [i for i in (ids if type(ids) is list else (ids,))
-                       if i in existing and key_of(existing[i][1:]) == key]  # deleted meanwhile: gone
+            if type(ids) is not list:  # the usual case, kept lean: one candidate
+                current = existing.get(ids)
+                stored = current[1:] if current is not None else None
+                if stored is None or key_of(stored) != key:
+                    plan.inserts.append(row)
+                elif stored == row:
+                    plan.unchanged += 1
+                else:
+                    plan.updates.append((*row, ids))
+                continue
+            matches = [i for i in ids if i in existing and key_of(existing[i][1:]) == key]
             if len(matches) > 1:
                 listing = ", ".join(map(str, sorted(matches)))
                 errors.append(RowError(numbers[position], ", ".join(self._key_names), _show(key),

@@ -124,8 +124,11 @@ class ExistingKeys:
         if not hashes or not len(self._hashes):
             return [None] * len(hashes)
         keys = np.fromiter(hashes, dtype=np.int64, count=len(hashes))
-        left = np.searchsorted(self._hashes, keys, side="left")
-        right = np.searchsorted(self._hashes, keys, side="right")
+        order = np.argsort(keys)
+        left = np.empty(len(keys), dtype=np.intp)
+        right = np.empty(len(keys), dtype=np.intp)
+        left[order] = np.searchsorted(self._hashes, keys[order], side="left")  # sorted queries: cache-friendly
+        right[order] = np.searchsorted(self._hashes, keys[order], side="right")
         counts = right - left
         found: list[Any] = np.where(counts == 1, self._ids[np.minimum(left, len(self._ids) - 1)], -1).tolist()
         for position in np.flatnonzero(counts != 1):
