@@ -6,10 +6,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Column as SqlColumn
 from sqlalchemy import Integer, MetaData, SmallInteger, String, Table
 
 from etl.pipeline.binding import bind_header
+from etl.pipeline.columns import build_column_converter
 from etl.pipeline.convert import Problem, build_converter
 from etl.pipeline.definition import Column, Pipeline, get_pipeline
 from etl.pipeline.keys import ExistingKeys, SeenKeys, key_hasher
@@ -178,3 +181,34 @@ def test_key_hasher_does_not_confuse_numbers() -> None:
     hasher = key_hasher(["integer"])
     assert hasher((-1,)) != hasher((-2,))
     assert key_hasher(["decimal"])((Decimal("1.50"),)) == key_hasher(["decimal"])((Decimal("1.5"),))
+
+
+COLUMN_CASES = [
+    Column(name="t", headers=("t",)),
+    Column(name="t", headers=("t",), required=True, max_length=5),
+    Column(name="t", headers=("t",), pattern="[0-9]+", max_length=3),
+    Column(name="i", headers=("i",), kind="integer", minimum=Decimal(0), maximum=Decimal(100)),
+    Column(name="i", headers=("i",), kind="integer", required=True),
+]
+
+
+@pytest.mark.parametrize("column", COLUMN_CASES, ids=lambda c: f"{c.kind}-{c.required}-{c.max_length}")
+@given(cells=st.lists(st.one_of(st.sampled_from(["", " ", "7", " 42 ", "-3", "1_0", "12.0", "abcdef", "١٢"]),
+                                st.text(max_size=8)), max_size=12))
+def test_column_converters_agree_with_cell_converters(column: Column, cells: list[str]) -> None:
+    """A column converter either refuses the chunk (its cells then go one by one) or gives
+    exactly what the cell converter gives for every cell."""
+    for empty_text in (None, ""):
+        whole = build_column_converter(column, int_range=(-(2**31), 2**31 - 1), empty_text=empty_text)
+        single = build_converter(column, int_range=(-(2**31), 2**31 - 1), empty_text=empty_text)
+        assert whole is not None
+        try:
+            converted = whole(cells)
+        except Problem:
+            continue
+        assert converted == [single(cell) for cell in cells]
+
+
+def test_only_plain_columns_have_column_converters() -> None:
+    assert build_column_converter(Column(name="t", headers=("t",), case="upper")) is None
+    assert build_column_converter(Column(name="d", headers=("d",), kind="date")) is None

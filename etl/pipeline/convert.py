@@ -44,8 +44,7 @@ def build_converter(
     most of every file, and nested calls were a third of an import's time."""
     prepare = _text_normaliser(column)
     if column.kind == "text":
-        limits = (column.max_length, max_length)
-        limit = min((x for x in limits if x is not None), default=None)
+        limit = text_limit(column, max_length)
         return _text_converter(column.required, prepare, limit, _text_checks(column), empty_text)
     if column.kind == "integer":
         low, high = _bounds(column, int_range)
@@ -60,6 +59,17 @@ def build_converter(
         return parse(text)
 
     return convert
+
+
+def text_limit(column: Column, max_length: int | None) -> int | None:
+    """The longest text a column takes: the pipeline's limit or the database's, the smaller."""
+    return min((x for x in (column.max_length, max_length) if x is not None), default=None)
+
+
+def whole_number_bounds(column: Column, int_range: tuple[int, int] | None) -> tuple[int, int]:
+    """An integer column's range as whole numbers (no limit: ±2**64)."""
+    low, high = _bounds(column, int_range)
+    return (-(1 << 64) if low is None else math.ceil(low), 1 << 64 if high is None else math.floor(high))
 
 
 def _empty(required: bool, empty: str | None = None) -> str | None:

@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import Any
 
 from etl.pipeline.binding import Binding
+from etl.pipeline.columns import ColumnConverter, build_column_converter
 from etl.pipeline.convert import Converter, Problem, build_converter
 from etl.pipeline.definition import Column, Pipeline
 from etl.pipeline.lookups import LookupResolver
@@ -46,6 +47,8 @@ class Slot:
     """The one cell the value comes from, if it is one cell (the fast paths use it)."""
     cell_converter: Converter | None = None
     """That cell's text → value."""
+    column_converter: ColumnConverter | None = None
+    """A chunk's cells of that column → values, when every one is plainly good (else Problem)."""
 
 
 class RejectedRow(list[RowError]):
@@ -82,11 +85,13 @@ class RowProcessor:
         id_slot = None
         if binding.id_index is not None:
             id_column = Column(name=target.primary_key, headers=("id",), kind="integer")
-            convert_id = build_converter(id_column, int_range=target.int_range(target.primary_key))
-            id_slot = _cell_slot(convert_id, binding.id_index, header)
+            id_range = target.int_range(target.primary_key)
+            id_slot = _cell_slot(build_converter(id_column, int_range=id_range), binding.id_index, header,
+                                 build_column_converter(id_column, int_range=id_range))
         self._slots = [slot for _, slot in plain + lookups] + ([id_slot] if id_slot else [])
         cells = [s for _, s in plain] + ([id_slot] if id_slot else [])
-        self._cells = [(itemgetter(int(s.index)), s.cell_converter) for s in cells]  # type: ignore[arg-type]
+        self._cells = [(itemgetter(int(s.index)), s.cell_converter, s.column_converter)  # type: ignore[arg-type]
+                       for s in cells]
         self._lookups = [
             (itemgetter(s.index), s.cell_converter) if s.cell_converter is not None else (None, s.convert)
             for _, s in lookups
@@ -104,7 +109,8 @@ class RowProcessor:
         if not values or set(map(len, values)) != {self._width}:
             return [self.process(row) for row in chunk]
         try:
-            converted = [list(map(convert, map(cell, values))) for cell, convert in self._cells]
+            converted = [_convert_column(list(map(cell, values)), convert, whole)
+                         for cell, convert, whole in self._cells]
             converted += [list(map(convert, values if cell is None else map(cell, values)))
                           for cell, convert in self._lookups]
         except Problem:
@@ -161,9 +167,19 @@ def _fast_path(
     return namespace["fast"]  # type: ignore[no-any-return]
 
 
-def _cell_slot(convert: Converter, index: int, header: Sequence[str]) -> Slot:
+def _convert_column(cells: list[str], convert: Converter, whole: ColumnConverter | None) -> list[Any]:
+    if whole is not None:
+        try:
+            return whole(cells)
+        except Problem:
+            pass  # some cell is not plainly good: cell by cell finds out which, and why
+    return list(map(convert, cells))
+
+
+def _cell_slot(convert: Converter, index: int, header: Sequence[str],
+               whole: ColumnConverter | None = None) -> Slot:
     return Slot(lambda values: convert(values[index]), header[index], itemgetter(index),
-                index=index, cell_converter=convert)
+                index=index, cell_converter=convert, column_converter=whole)
 
 
 def _slot(
@@ -173,10 +189,11 @@ def _slot(
     header: Sequence[str],
     resolver: LookupResolver | None,
 ) -> Slot:
-    convert = build_converter(
-        column, max_length=target.max_length(column.name), int_range=target.int_range(column.name),
-        empty_text="" if target.not_null(column.name) else None,
-    )
+    limits = {
+        "max_length": target.max_length(column.name), "int_range": target.int_range(column.name),
+        "empty_text": "" if target.not_null(column.name) else None,
+    }
+    convert = build_converter(column, **limits)  # type: ignore[arg-type]
     direct = binding.direct.get(column.name)
     by_name = binding.lookup.get(column.name)
     if resolver is None or by_name is None:
@@ -184,7 +201,8 @@ def _slot(
             checked = convert
             convert = lambda raw: _checked(checked(raw), resolver)  # noqa: E731
         assert direct is not None
-        return _cell_slot(convert, direct, header)
+        whole = build_column_converter(column, **limits) if resolver is None else None  # type: ignore[arg-type]
+        return _cell_slot(convert, direct, header, whole)
     required = column.required
     seen: dict[str, Any] = {}  # cells exactly as written → value: names repeat, resolving costs
 
