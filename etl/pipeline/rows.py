@@ -93,7 +93,8 @@ class RowProcessor:
         self._cells = [(itemgetter(int(s.index)), s.cell_converter, s.column_converter)  # type: ignore[arg-type]
                        for s in cells]
         self._lookups = [
-            (itemgetter(s.index), s.cell_converter) if s.cell_converter is not None else (None, s.convert)
+            (itemgetter(s.index), s.cell_converter, s.column_converter) if s.cell_converter is not None
+            else (None, s.convert, None)
             for _, s in lookups
         ]
         self._order = [*range(len(plain)), *range(len(cells), len(cells) + len(lookups))]
@@ -111,8 +112,9 @@ class RowProcessor:
         try:
             converted = [_convert_column(list(map(cell, values)), convert, whole)
                          for cell, convert, whole in self._cells]
-            converted += [list(map(convert, values if cell is None else map(cell, values)))
-                          for cell, convert in self._lookups]
+            converted += [list(map(convert, values)) if cell is None
+                          else _convert_column(list(map(cell, values)), convert, whole)
+                          for cell, convert, whole in self._lookups]
         except Problem:
             return [self.process(row) for row in chunk]
         return list(zip(*[converted[i] for i in self._order]))
@@ -221,9 +223,15 @@ def _slot(
         return value
 
     if direct is None:
+        def known_names(cells: Sequence[str]) -> list[Any]:
+            values = list(map(seen.get, cells))
+            if None in values:
+                raise Problem("a name not resolved yet")
+            return values
+
         return Slot(lambda values: from_name(values[by_name]), header[by_name], itemgetter(by_name),
                     check=lambda values: from_name(values[by_name], False),
-                    index=by_name, cell_converter=from_name)
+                    index=by_name, cell_converter=from_name, column_converter=known_names)
 
     def either(values: Sequence[str], create: bool = True) -> Any:
         if values[direct].strip():
