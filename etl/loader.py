@@ -22,8 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from etl.errors import EtlError
-from etl.pipeline.bulk import ExecutemanyWriter, ExistingRowReader
+from etl.pipeline.bulk import ExistingRowReader
 from etl.pipeline.definition import Pipeline
+from etl.pipeline.dialect_writers import writer_for
 from etl.pipeline.keys import ExistingKeys, SeenKeys, key_hasher
 from etl.pipeline.results import RowError
 from etl.pipeline.rows import Unconverted
@@ -87,7 +88,7 @@ class Loader:
         self._table_was_empty = connection.execute(
             select(func.count()).select_from(self._table)
         ).scalar_one() == 0
-        self._writer = ExecutemanyWriter(connection.dialect, self._table, self._columns, target.primary_key)
+        self._writer = writer_for(connection.dialect, self._table, self._columns, target.primary_key)
         self._reader = ExistingRowReader(connection.dialect, self._table, self._columns, target.primary_key)
         self._explicit_ids = False
 
