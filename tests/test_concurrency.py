@@ -184,3 +184,24 @@ def test_connection_dropped_mid_run_fails_cleanly(db_url: str, tmp_path: Path) -
     assert files["b_later.csv"]["status"] in ("committed", "rolled_back")
     assert scalar(db_url, "SELECT COUNT(*) FROM pet WHERE name LIKE 'pet00%' AND name < 'pet0900000'") == 0
     assert scalar(db_url, "SELECT COUNT(*) FROM etl_loaded_file WHERE path LIKE '%a_big.csv'") == 0
+
+
+def test_concurrent_contacts_imports_create_each_new_group_once(db_url: str, tmp_path: Path) -> None:
+    groups = [f"Grupo nuevo {n}" for n in range(5)]
+    files = []
+    for p in range(PROCESSES):
+        path = tmp_path / f"contacts{p}.csv"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            out.write("nombre,telefono,grupo\n")
+            for i in range(2_000):
+                out.write(f"Persona {p}-{i},0{p}{i:09d},{groups[i % len(groups)]}\n")
+        files.append(path)
+    commands = [["import", "--db", db_url, "--json", "contacts", str(path)] for path in files]
+    results = run_together(commands, tmp_path)
+
+    for code, out, err in results:
+        assert code == 0, err
+        assert json.loads(out)["files"][0]["status"] == "committed"
+    assert scalar(db_url, "SELECT COUNT(*) FROM grupos") == len(groups)
+    assert scalar(db_url, "SELECT COUNT(DISTINCT grupo) FROM grupos") == len(groups)
+    assert scalar(db_url, "SELECT COUNT(*) FROM contactos") == PROCESSES * 2_000

@@ -3,6 +3,12 @@
 The lookup table is read once per file, inside the file's transaction, into a map keyed by
 the folded name (case, accents and repeated spaces ignored), so resolving is a dict access,
 never a query per row. Unknown names are created (counted) unless the pipeline says reject.
+
+Creating is serialised through the database, so concurrent imports (even on other hosts)
+never create the same name twice: PostgreSQL locks the lookup table against other writers
+at the first creation and re-reads it; MariaDB/MySQL read it with FOR UPDATE from the start
+(taking that lock later could deadlock against the foreign-key share locks of rows already
+written); SQLite's import transaction holds the database's write lock already.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import Connection, String, insert, select
+from sqlalchemy import Connection, String, insert, select, text
 
 from etl.errors import ConfigError
 from etl.pipeline.convert import Problem
@@ -45,11 +51,27 @@ class LookupResolver:
         self._as_written: dict[str, Any] = {}
         """Names exactly as files write them → value: folding is costly, and names repeat."""
         self._values: set[Any] = set()
-        query = select(self._table.c[lookup.value], self._table.c[lookup.match])
-        for value, name in connection.execute(query):
+        dialect = connection.dialect.name
+        self._lock_before_creating = lookup.on_missing == "create" and dialect == "postgresql"
+        self._read_table(for_update=lookup.on_missing == "create" and dialect in ("mysql", "mariadb"))
+
+    def _read_table(self, for_update: bool = False) -> None:
+        query = select(self._table.c[self.lookup.value], self._table.c[self.lookup.match])
+        if for_update:
+            query = query.with_for_update()
+        self._by_name.clear()
+        for value, name in self._connection.execute(query):
             self._values.add(value)
             if name is not None:
                 self._by_name.setdefault(fold_name(str(name)), []).append(value)
+
+    def _lock_for_creating(self) -> None:
+        """PostgreSQL: block other writers of the lookup table until this file commits, then
+        see the names they committed meanwhile."""
+        self._lock_before_creating = False
+        table = self._connection.dialect.identifier_preparer.format_table(self._table)
+        self._connection.execute(text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+        self._read_table()
 
     def resolve(self, name: str, create: bool = True) -> Any:
         """The value for `name`, creating the row when the lookup allows it (and `create`:
@@ -74,7 +96,12 @@ class LookupResolver:
             return found[0]
         if self.lookup.on_missing == "reject":
             raise Problem(f"no {self.lookup.table} row named like this")
-        return self._create(name) if create else None
+        if not create:
+            return None
+        if self._lock_before_creating:
+            self._lock_for_creating()
+            return self._resolve(name, create)
+        return self._create(name)
 
     def check_value(self, value: Any) -> Any:
         """A value given directly (a `grupo_id`) must exist in the lookup table."""
