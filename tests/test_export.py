@@ -165,8 +165,8 @@ def test_usage_errors_are_one_line_exit_2(cli, seeded: str, args: list[str], mes
     assert not Path("x.csv").exists()
 
 
-def test_missing_pipeline_table_is_explained(cli, sqlite_url: str) -> None:
-    result = cli("export", "--db", sqlite_url, "pets", "x.csv")
+def test_missing_pipeline_table_is_explained(cli, db_url: str) -> None:
+    result = cli("export", "--db", db_url, "pets", "x.csv")
     assert result.exit_code == 2
     assert "table 'pet' of pipeline 'pets' does not exist yet" in result.stderr
 

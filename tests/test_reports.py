@@ -120,8 +120,8 @@ def test_report_usage_errors(cli, sqlite_url: str, args: list[str], message: str
     assert message in result.stderr
 
 
-def test_missing_tables_give_one_line(cli, sqlite_url: str) -> None:
-    result = cli("report", "--db", sqlite_url, "contacts-by-group", "r.xlsx")
+def test_missing_tables_give_one_line(cli, db_url: str) -> None:
+    result = cli("report", "--db", db_url, "contacts-by-group", "r.xlsx")
     assert result.exit_code == 2
     assert result.stderr.startswith("etl: error: report 'contacts-by-group', sheet 'Summary': "
                                     "export query failed:")
