@@ -14,7 +14,11 @@ from sqlalchemy import Engine, text
 
 from etl.db import make_engine
 from etl.pipeline.bulk import ExecutemanyWriter
-from etl.pipeline.dialect_writers import MysqlUpsertWriter, PostgresCopyWriter, writer_for
+from etl.pipeline.dialect_writers import (
+    MysqlUpsertWriter,
+    PostgresCopyWriter,
+    writer_for,
+)
 from etl.pipeline.target import reflect_table
 from etl.schema import init_database
 
@@ -145,7 +149,7 @@ def test_a_refused_update_rolls_the_file_back_naming_the_chunk(cli, pet_with_uni
     assert pets(db_url) == [(1, "Rex", "dog", 3), (2, "Tom", "cat", 7)]
 
 
-def test_updates_of_several_chunks_reuse_the_staging_table(cli, db_url: str, tmp_path: Path) -> None:
+def test_updates_over_several_chunks_land_exactly(cli, db_url: str, tmp_path: Path) -> None:
     rows = [[i, f"pet {i}", "cat", 1] for i in range(1, 31)]
     write_csv(tmp_path / "v1.csv", ["id", "name", "type", "age"], rows)
     assert import_json(cli, db_url, "pets", str(tmp_path / "v1.csv"))[0] == 0
