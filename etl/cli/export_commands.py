@@ -1,4 +1,10 @@
-"""`etl export`, `etl report` and `etl template`: the commands that write files from the database."""
+"""`etl export`, `etl report` and `etl template`: the commands that write files from the database.
+
+The exporter, the report and template writers and the database layer are imported inside
+the commands: this module is imported on every start of `etl` to register its commands,
+and those imports (XlsxWriter, SQLAlchemy's ORM, the writers) would cost every other
+command, `etl import` included, a few tenths of a second.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,7 @@ from typing import Annotated
 import typer
 
 from etl.cli.app import DbOption, PipelinesDirOption, command, settings_for
-from etl.db import open_database
 from etl.errors import UsageError
-from etl.exporter import ExportRequest, export, export_format
-from etl.pipeline import get_pipeline, load_pipelines
-from etl.reports import get_report, write_report
-from etl.templates import write_template
 
 
 @command("export")
@@ -41,6 +42,10 @@ def export_command(
     ] = False,
 ) -> None:
     """Export a pipeline's table, any table, or a query (read-only, streamed)."""
+    from etl.db import open_database
+    from etl.exporter import ExportRequest, export, export_format
+    from etl.pipeline import load_pipelines
+
     name: str | None = source
     if sql is not None and output is None:
         name, output = None, source
@@ -82,6 +87,9 @@ def report_command(
     pipelines_dir: PipelinesDirOption = None,
 ) -> None:
     """Write a named report (a formatted workbook with charts) from the database."""
+    from etl.db import open_database
+    from etl.reports import get_report, write_report
+
     settings = settings_for(db, pipelines_dir)
     report = get_report(name, settings.pipelines_dirs)
     if output.suffix.lower() != ".xlsx":
@@ -102,6 +110,9 @@ def template_command(
     pipelines_dir: PipelinesDirOption = None,
 ) -> None:
     """Write an empty spreadsheet with the pipeline's headers, notes and validation."""
+    from etl.pipeline import get_pipeline
+    from etl.templates import write_template
+
     settings = settings_for(pipelines_dir=pipelines_dir)
     pipeline = get_pipeline(pipeline_name, settings.pipelines_dirs)
     if output.suffix.lower() != ".xlsx":
