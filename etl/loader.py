@@ -6,8 +6,9 @@ rows with one executemany each. Matching works on tables without any index: the 
 existing keys are read once per file into a compact hash index (see `etl.pipeline.keys`),
 and each proposed match is confirmed on the real values.
 
-The write itself is `ExecutemanyWriter`, a small replaceable strategy: a dialect-specific
-bulk path (PostgreSQL COPY, MariaDB LOAD DATA) can take its place without touching matching.
+The write itself is a small replaceable strategy chosen per dialect by
+`etl.pipeline.dialect_writers.writer_for` (PostgreSQL COPY, MariaDB multi-row upserts,
+executemany elsewhere); matching does not depend on it.
 """
 
 from __future__ import annotations
