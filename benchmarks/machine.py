@@ -64,16 +64,20 @@ def load_average() -> float | None:
         return None
 
 
-def describe(root: Path, servers: dict[str, str], loads: tuple[float | None, float | None]) -> list[str]:
+def describe(root: Path, servers: dict[str, str], loads: tuple[float | None, float | None],
+             commit_at_start: str) -> list[str]:
     """Markdown bullet lines describing this run's machine and software."""
     memory = memory_total_gb()
+    commit = git_commit(root)
+    if commit != commit_at_start:
+        commit = f"{commit_at_start} at the start, {commit} at the end (etl changed during the run)"
     lines = [
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: {cpu_model()}, {os.cpu_count()} cores"
         + (f", {memory:.0f} GB RAM" if memory else "")
         + f", {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}; {library_versions()}",
-        f"- etl commit: {git_commit(root)}",
+        f"- etl commit: {commit}",
     ]
     start, end = loads
     if start is not None and end is not None:

@@ -33,7 +33,7 @@ from benchmarks.approaches import (
 )
 from benchmarks.baselines import dbapi_executemany
 from benchmarks.databases import KINDS, BenchDatabase, bench_database
-from benchmarks.machine import describe, load_average
+from benchmarks.machine import describe, git_commit, load_average
 from benchmarks.measure import Measurement, run_measured
 from benchmarks.report import MemoryPoint, Result, render
 
@@ -254,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(options: Options, work_dir: Path) -> int:
-    load_at_start = load_average()
+    load_at_start, commit_at_start = load_average(), git_commit(PROJECT_ROOT)
     runner = Runner(options, work_dir)
     runner.generate_inputs()
     available = etl_commands()
@@ -278,7 +278,7 @@ def _run(options: Options, work_dir: Path) -> int:
         (f"Produced by `{options.command_line}` (see benchmarks/README.md). "
          f"Inputs: {options.rows:,}-row CSVs, {options.xlsx_rows:,}-row XLSX, generated "
          f"deterministically (seed {datagen.SEED}); {options.repeat} run(s) per approach."), "",
-        *describe(PROJECT_ROOT, servers, (load_at_start, load_average())), "",
+        *describe(PROJECT_ROOT, servers, (load_at_start, load_average()), commit_at_start), "",
     ]
     report = render(results, memory, preamble)
     options.out.parent.mkdir(parents=True, exist_ok=True)
