@@ -37,3 +37,21 @@ def test_the_export_commands_still_find_their_code(cli, sqlite_url: str, tmp_pat
     result = cli("template", "pets", str(tmp_path / "pets.xlsx"))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "pets.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_main_hides_start_up_objects_from_the_collector_before_running_a_command(monkeypatch) -> None:
+    import gc
+
+    import etl.cli
+
+    seen: list[tuple[tuple[int, int, int], int]] = []
+    monkeypatch.setattr(etl.cli, "app", lambda: seen.append((gc.get_threshold(), gc.get_freeze_count())))
+    threshold = gc.get_threshold()
+    try:
+        etl.cli.main()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    assert len(seen) == 1
+    assert seen[0][0] == etl.cli.GC_THRESHOLD
+    assert seen[0][1] > 10_000  # typer and SQLAlchemy alone are far more objects than this
