@@ -104,6 +104,21 @@ class LoadedFile(LedgerBase):
     __table_args__ = (UniqueConstraint("pipeline", "sha256", name="uq_etl_loaded_file"),)
 
 
+class Lock(LedgerBase):
+    """Rows that a transaction locks FOR UPDATE to serialise work that has no row of its
+    own to lock. MariaDB's gap locks do not exclude each other, so "lock the range, then
+    insert" can deadlock; an exclusive lock on an existing row cannot."""
+
+    __tablename__ = "etl_lock"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+LOOKUPS_LOCK = "lookups"
+"""Held while an import may create lookup rows (groups), on databases that need it."""
+LOCK_NAMES = (LOOKUPS_LOCK,)
+
+
 TARGET_MODELS: dict[str, type[Base]] = {
     model.__tablename__: model for model in (Pet, Group, Contact)
 }

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect
+import time
+
+from sqlalchemy import Engine, Table, inspect, insert, select
 from sqlalchemy.exc import DBAPIError
 
-from etl.models import TARGET_MODELS, Base, LedgerBase
+from etl.models import LOCK_NAMES, TARGET_MODELS, Base, LedgerBase, Lock
 
 
 def ensure_ledger(engine: Engine) -> list[str]:
-    """Create etl's own bookkeeping tables if missing; returns the names created."""
-    return _create_missing(engine, LedgerBase, list(LedgerBase.metadata.tables))
+    """Create etl's own bookkeeping tables (and lock rows) if missing; returns the tables created."""
+    created = _create_missing(engine, LedgerBase, list(LedgerBase.metadata.tables))
+    _ensure_lock_rows(engine)
+    return created
+
+
+def _ensure_lock_rows(engine: Engine) -> None:
+    with engine.connect() as connection:
+        present = set(connection.execute(select(Lock.name)).scalars())
+    for name in LOCK_NAMES:
+        if name in present:
+            continue
+        try:
+            with engine.begin() as connection:
+                connection.execute(insert(Lock).values(name=name))
+        except DBAPIError:  # another process inserted it at the same moment
+            pass
 
 
 def ensure_target_tables(engine: Engine, names: list[str]) -> list[str]:
@@ -41,11 +58,26 @@ def _create_missing(engine: Engine, base: type, names: list[str]) -> list[str]:
     for table in base.metadata.sorted_tables:  # type: ignore[attr-defined]
         if table.name not in names or table.name in existing:
             continue
+        if _create_table(engine, ddl_engine, table):
+            created.append(table.name)
+    return created
+
+
+CREATE_ATTEMPTS = 5
+
+
+def _create_table(engine: Engine, ddl_engine: Engine, table: Table) -> bool:
+    """Create `table`; False when a racing process created it. MariaDB can refuse a foreign
+    key to a table another session is still creating (error 1005), so a failure with the
+    table still missing is retried briefly before it counts."""
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
         try:
             table.create(ddl_engine, checkfirst=True)
+            return True
         except DBAPIError:
-            if not inspect(engine).has_table(table.name):
+            if inspect(engine).has_table(table.name):
+                return False
+            if attempt == CREATE_ATTEMPTS:
                 raise
-            continue
-        created.append(table.name)
-    return created
+            time.sleep(0.2 * attempt)
+    return False

@@ -6,9 +6,11 @@ never a query per row. Unknown names are created (counted) unless the pipeline s
 
 Creating is serialised through the database, so concurrent imports (even on other hosts)
 never create the same name twice: PostgreSQL locks the lookup table against other writers
-at the first creation and re-reads it; MariaDB/MySQL read it with FOR UPDATE from the start
-(taking that lock later could deadlock against the foreign-key share locks of rows already
-written); SQLite's import transaction holds the database's write lock already.
+at the first creation and re-reads it; MariaDB/MySQL lock etl's `lookups` lock row from the
+start of the file (gap locks on the lookup table would not exclude each other, and locking
+later could deadlock against the foreign-key share locks of rows already written) and then
+read the table with a locking read, which sees what others committed; SQLite's import
+transaction holds the database's write lock already.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, String, insert, select, text
 
 from etl.errors import ConfigError
+from etl.models import LOOKUPS_LOCK, Lock
 from etl.pipeline.convert import Problem
 from etl.pipeline.definition import Lookup
 from etl.pipeline.target import reflect_table
@@ -53,7 +56,10 @@ class LookupResolver:
         self._values: set[Any] = set()
         dialect = connection.dialect.name
         self._lock_before_creating = lookup.on_missing == "create" and dialect == "postgresql"
-        self._read_table(for_update=lookup.on_missing == "create" and dialect in ("mysql", "mariadb"))
+        lock_now = lookup.on_missing == "create" and dialect in ("mysql", "mariadb")
+        if lock_now:
+            connection.execute(select(Lock.name).where(Lock.name == LOOKUPS_LOCK).with_for_update())
+        self._read_table(for_update=lock_now)
 
     def _read_table(self, for_update: bool = False) -> None:
         query = select(self._table.c[self.lookup.value], self._table.c[self.lookup.match])
