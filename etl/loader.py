@@ -82,6 +82,8 @@ class Loader:
         if self._can_match_key:
             positions = [self._columns.index(name) for name in self._key_names]
             self._key_of = _key_getter(positions)
+        self._id_position = len(self._columns)
+        self._id_of = itemgetter(self._id_position)
         self._seen_keys = SeenKeys()
         self._seen_ids = SeenKeys()
         self._existing: ExistingKeys | None = None
@@ -92,6 +94,7 @@ class Loader:
         self._writer = writer_for(connection.dialect, self._table, self._columns, target.primary_key)
         self._reader = ExistingRowReader(connection.dialect, self._table, self._columns, target.primary_key)
         self._explicit_ids = False
+        self._generated_ids = False
 
     def plan(
         self, numbers: Sequence[int], rows: Sequence[tuple[Any, ...] | None], bad: Set[int] = frozenset()
@@ -104,7 +107,14 @@ class Loader:
         errors: list[RowError] = []
         by_id: list[int] = []
         by_key: list[int] = []
-        if self._has_id:
+        id_values: list[Any] | None = None
+        if self._has_id and not bad and None not in rows:  # the usual chunk: all good, all with ids
+            id_values = list(map(self._id_of, rows))  # type: ignore[arg-type]
+            if None in id_values:
+                id_values = None
+            else:
+                by_id = list(range(len(rows)))
+        if self._has_id and id_values is None:
             for position, row in enumerate(rows):
                 if row is None:
                     continue
@@ -112,9 +122,9 @@ class Loader:
                     by_key.append(position)
                 elif not isinstance(row[width], Unconverted):
                     by_id.append(position)
-        else:
+        elif not self._has_id:
             by_key = [p for p, row in enumerate(rows) if row is not None]
-        self._reject_repeated_ids(by_id, numbers, rows, errors)
+        self._reject_repeated_ids(by_id, numbers, rows, errors, id_values)
         hashes = self._reject_repeated_keys(by_key, numbers, rows, errors)
         if errors or bad:
             bad = {*bad, *(error.row for error in errors)}
@@ -122,10 +132,12 @@ class Loader:
             by_key, hashes = [by_key[i] for i in keep], [hashes[i] for i in keep]
             by_id = [p for p in by_id if numbers[p] not in bad]
         everything = len(by_key) == len(rows)
-        plan.numbers = list(numbers) if everything else [numbers[p] for p in (*by_id, *by_key)]
-        if not by_id and (self._table_was_empty or not by_key):
+        all_ids = len(by_id) == len(rows)
+        plan.numbers = list(numbers) if everything or all_ids else [numbers[p] for p in (*by_id, *by_key)]
+        if (not by_id or self._ids_are_new()) and (self._table_was_empty or not by_key):
             if self._has_id:
                 plan.inserts = [rows[p][:width] for p in by_key]
+                plan.inserts_with_id = list(rows) if all_ids else [rows[p] for p in by_id]  # type: ignore[misc]
             else:
                 plan.inserts = list(rows) if everything else [rows[p] for p in by_key]  # type: ignore[misc]
             return plan, errors
@@ -182,6 +194,7 @@ class Loader:
             raise ChunkWriteError(f"the database refused {rows}: {reason}") from err
         self.session.expunge_all()
         self._explicit_ids = self._explicit_ids or bool(plan.inserts_with_id)
+        self._generated_ids = self._generated_ids or bool(plan.inserts)
         self.counts.inserted += len(plan.inserts) + len(plan.inserts_with_id)
         self.counts.updated += len(plan.updates)
         self.counts.unchanged += plan.unchanged
@@ -197,6 +210,13 @@ class Loader:
             highest = connection.execute(select(func.max(self._pk))).scalar()
             connection.execute(text("SELECT setval(:s, :v)"), {"s": sequence, "v": highest})
 
+    def _ids_are_new(self) -> bool:
+        """Whether no row with one of the file's ids can be in the table: it was empty when the
+        transaction began and every row written since carried its id from the file, so (ids
+        repeated in the file being rejected first) an id row can only be an insert. A row
+        written without an id takes a generated id that a later row of the file may name."""
+        return self._table_was_empty and not self._generated_ids
+
     def _decide(self, plan: ChunkPlan, values: tuple[Any, ...], ident: Any,
                 current: tuple[Any, ...] | None) -> None:
         if current is None:
@@ -209,11 +229,15 @@ class Loader:
         else:
             plan.updates.append((*values, current[0]))
 
-    def _reject_repeated_ids(self, positions: list[int], numbers: Sequence[int],
-                             rows: Sequence[Any], errors: list[RowError]) -> None:
-        width = len(self._columns)
-        values = [rows[p][width] for p in positions]
-        repeats = self._seen_ids.check_and_add(values, [numbers[p] for p in positions])
+    def _reject_repeated_ids(self, positions: list[int], numbers: Sequence[int], rows: Sequence[Any],
+                             errors: list[RowError], ids: list[Any] | None = None) -> None:
+        """`ids`, when given, are the ids of all of `rows` (then `positions` is every row)."""
+        if ids is None:
+            values = [rows[p][self._id_position] for p in positions]
+            repeats = self._seen_ids.check_and_add(values, [numbers[p] for p in positions])
+        else:
+            values = ids
+            repeats = self._seen_ids.check_and_add(values, numbers)
         for index, first in repeats.items():
             errors.append(RowError(numbers[positions[index]], self._pk.name, str(values[index]),
                                    f"the same {self._pk.name} as row {first}"))

@@ -421,3 +421,44 @@ def test_unreadable_file_is_rejected_with_one_line(cli, sqlite_url: str, tmp_pat
     assert line.startswith(f"{empty}: ") and str(empty) not in line[len(str(empty)):]
     header_only = write_csv(tmp_path / "header.csv", ["name", "type"], [])
     assert cli("import", "--db", sqlite_url, "pets", str(header_only)).exit_code == 0
+
+
+@pytest.mark.parametrize("chunk_size", ["1", "2", "10000"])
+def test_fresh_table_all_inserts_still_catch_repeats(cli, db_url: str, tmp_path: Path, chunk_size: str) -> None:
+    """An empty table makes every row an insert (the loader skips matching), within a chunk
+    and across chunks; repeated ids and repeated keys are still rejected naming both rows."""
+    with_ids = write_csv(tmp_path / "ids.csv", ["id", "name", "type", "age"],
+                         [["7", "Rex", "dog", "3"], ["3", "Tom", "cat", ""], ["9", "Kit", "cat", "1"],
+                          ["7", "Max", "dog", "2"], ["5", "Bo", "cat", "4"]])
+    result = cli("import", "--db", db_url, "--json", "--chunk-size", chunk_size, "--max-errors", "5",
+                 "pets", str(with_ids))
+    (entry,) = json.loads(result.stdout)["files"]
+    assert (result.exit_code, entry["status"]) == (0, "committed"), result.output
+    assert [entry[k] for k in ("rows_read", "inserted", "updated", "unchanged", "rejected")] == [5, 4, 0, 0, 1]
+    assert entry["errors"] == [{"row": 5, "column": "id", "value": "7", "message": "the same id as row 2"}]
+    assert query(db_url, "SELECT id, name, type, age FROM pet ORDER BY id") == [
+        (3, "Tom", "cat", None), (5, "Bo", "cat", 4), (7, "Rex", "dog", 3), (9, "Kit", "cat", 1)]
+    execute(db_url, "DELETE FROM pet")
+    by_key = write_csv(tmp_path / "keys.csv", ["name", "type", "age"],
+                       [["Rex", "dog", "3"], ["Tom", "cat", "1"], ["Kit", "cat", "2"], ["Rex", "dog", "4"]])
+    result = cli("import", "--db", db_url, "--chunk-size", chunk_size, "pets", str(by_key))
+    assert result.exit_code == 1
+    assert f"{by_key}:5:name, type: the same name, type as row 2 (value 'Rex / dog')" in result.stderr
+    assert query(db_url, "SELECT count(*) FROM pet") == [(0,)]
+    code, document = import_json(cli, db_url, "--chunk-size", chunk_size, "--max-errors", "1", "pets", str(by_key))
+    assert code == 0, document
+    assert [document["files"][0][k] for k in ("inserted", "updated", "unchanged", "rejected")] == [3, 0, 0, 1]
+    assert query(db_url, "SELECT name, type, age FROM pet ORDER BY name") == [
+        ("Kit", "cat", 2), ("Rex", "dog", 3), ("Tom", "cat", 1)]
+
+
+def test_fresh_table_id_given_to_an_earlier_row_of_the_file_is_matched(cli, db_url: str, tmp_path: Path) -> None:
+    """A row written without an id takes a generated id; a later row naming that id updates it,
+    as it would on a table that was not empty (so the fresh-table shortcut must stop there)."""
+    source = write_csv(tmp_path / "p.csv", ["id", "name", "type", "age"],
+                       [["", "Rex", "dog", "3"], ["1", "Max", "dog", "3"], ["2", "Tom", "cat", "1"]])
+    code, document = import_json(cli, db_url, "--chunk-size", "1", "pets", str(source))
+    assert code == 0, document
+    assert [document["files"][0][k] for k in ("inserted", "updated", "unchanged", "rejected")] == [2, 1, 0, 0]
+    assert query(db_url, "SELECT id, name, type, age FROM pet ORDER BY id") == [
+        (1, "Max", "dog", 3), (2, "Tom", "cat", 1)]
