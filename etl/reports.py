@@ -7,7 +7,6 @@ check as `etl export --sql` and run on a read-only engine.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,6 +18,7 @@ from sqlalchemy import Connection, CursorResult, Engine, text
 from etl.errors import ConfigError, UsageError
 from etl.exporter import open_output, stream_rows
 from etl.pipeline import builtin_pipelines_dir
+from etl.pipeline.definition import pick_definition, read_definition_file
 from etl.query_guard import check_select
 from etl.writers.xlsx import SheetSpan, XlsxBook
 
@@ -75,18 +75,12 @@ def load_reports(extra_dirs: Iterable[Path] = ()) -> dict[str, Report]:
 
 
 def get_report(name: str, extra_dirs: Iterable[Path] = ()) -> Report:
-    reports = load_reports(extra_dirs)
-    if name not in reports:
-        raise UsageError(f"unknown report {name!r}; known reports: {', '.join(sorted(reports)) or 'none'}")
-    return reports[name]
+    return pick_definition(load_reports(extra_dirs), name, "report")
 
 
 def load_report_file(path: Path) -> Report:
     """Parse and check one report definition; mistakes are ConfigErrors naming the file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read report definition: {err}") from None
+    data = read_definition_file(path, "report")
     try:
         _known_keys(data, REPORT_KEYS, "report")
         sheets = data.get("sheets")

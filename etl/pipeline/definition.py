@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from etl.errors import ConfigError, UsageError
 
@@ -133,19 +133,31 @@ def load_pipelines(extra_dirs: Iterable[Path] = ()) -> dict[str, Pipeline]:
 
 
 def get_pipeline(name: str, extra_dirs: Iterable[Path] = ()) -> Pipeline:
-    pipelines = load_pipelines(extra_dirs)
-    if name not in pipelines:
-        known = ", ".join(sorted(pipelines)) or "none"
-        raise UsageError(f"unknown pipeline {name!r}; known pipelines: {known}")
-    return pipelines[name]
+    return pick_definition(load_pipelines(extra_dirs), name, "pipeline")
+
+
+T = TypeVar("T")
+
+
+def pick_definition(definitions: Mapping[str, T], name: str, kind: str) -> T:
+    """The definition called `name`, or a usage error listing the known ones."""
+    if name not in definitions:
+        known = ", ".join(sorted(definitions)) or "none"
+        raise UsageError(f"unknown {kind} {name!r}; known {kind}s: {known}")
+    return definitions[name]
+
+
+def read_definition_file(path: Path, kind: str) -> dict[str, Any]:
+    """The TOML document of a definition file, or a ConfigError naming the file."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read {kind} definition: {err}") from None
 
 
 def load_pipeline_file(path: Path) -> Pipeline:
     """Parse and check one definition; every mistake is a ConfigError naming the file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read pipeline definition: {err}") from None
+    data = read_definition_file(path, "pipeline")
     try:
         return _build_pipeline(data, path)
     except _DefinitionError as err:
