@@ -6,7 +6,6 @@ Everything here runs real `etl import` processes against each database, as cron 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -49,7 +49,7 @@ def one_record_at_a_time(text: str) -> tuple[tuple[str, ...], list[Row]]:
         for number, values in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
         if "".join(values).strip()
     ]
-    (header_number, header), rest = numbered[0], numbered[1:]
+    (_header_number, header), rest = numbered[0], numbered[1:]
     while header and not header[-1].strip():
         header = header[:-1]
     width = len(header)
