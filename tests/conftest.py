@@ -9,6 +9,7 @@ with the reason.
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -149,3 +150,44 @@ def run_etl(tmp_path: Path):
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture
+def seeded(db_url: str) -> str:
+    """A database of each kind holding the export tests' groups, contacts and pets."""
+    from tests.test_export import seed
+
+    engine = make_engine(db_url)
+    seed(engine)
+    engine.dispose()
+    return db_url
+
+
+def query(url: str, sql: str) -> list[tuple]:
+    """All rows of a query, as tuples."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def execute(url: str, *statements: str) -> None:
+    """Run statements in one transaction."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    """A UTF-8, comma-separated CSV file."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path

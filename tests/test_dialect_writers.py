@@ -4,7 +4,6 @@ refused chunk rolls the file back naming its rows, and ids keep counting after e
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -21,16 +20,9 @@ from etl.pipeline.dialect_writers import (
 )
 from etl.pipeline.target import reflect_table
 from etl.schema import init_database
+from tests.conftest import execute, write_csv
 
 TRICKY_NAMES = ["tab\there", "line\nbreak", "back\\slash", "\\N", "quote\"s, commas", "ñandú"]
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def import_json(cli, db_url: str, *args: str) -> tuple[int, dict]:
@@ -47,16 +39,6 @@ def pets(db_url: str) -> list[tuple]:
     try:
         with engine.connect() as connection:
             return [tuple(r) for r in connection.execute(text("SELECT id, name, type, age FROM pet ORDER BY id"))]
-    finally:
-        engine.dispose()
-
-
-def execute(db_url: str, *statements: str) -> None:
-    engine = make_engine(db_url)
-    try:
-        with engine.begin() as connection:
-            for statement in statements:
-                connection.execute(text(statement))
     finally:
         engine.dispose()
 

@@ -54,14 +54,6 @@ def seed(engine: Engine) -> None:
         connection.execute(insert(Pet), [dict(zip(("id", "name", "type", "age"), r)) for r in PETS])
 
 
-@pytest.fixture
-def seeded(db_url: str) -> str:
-    engine = make_engine(db_url)
-    seed(engine)
-    engine.dispose()
-    return db_url
-
-
 def read_back(path: Path) -> tuple[list[str], list[list]]:
     """Header and rows of an exported file, with the types each format keeps."""
     if path.suffix == ".xlsx":

@@ -12,7 +12,6 @@ from sqlalchemy.exc import DBAPIError
 from etl.db import make_engine
 from etl.errors import ReadOnlyViolation, UsageError
 from etl.query_guard import check_fragment, check_select
-from tests.test_export import seed
 
 WRITES = [
     "DELETE FROM pet",
@@ -38,14 +37,6 @@ def pet_state(url: str) -> tuple[list[str], list[tuple]]:
     tables = sorted(inspect(engine).get_table_names())
     engine.dispose()
     return tables, [tuple(row) for row in rows]
-
-
-@pytest.fixture
-def seeded(db_url: str) -> str:
-    engine = make_engine(db_url)
-    seed(engine)
-    engine.dispose()
-    return db_url
 
 
 @pytest.mark.parametrize("sql", WRITES)

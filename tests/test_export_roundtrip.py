@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from etl.cli import app
 from etl.db import make_engine
-from tests.test_export import CONTACTS, GROUPS, PETS, seed
+from tests.test_export import CONTACTS, GROUPS, PETS
 
 IMPORT_REGISTERED = any(command.name == "import" for command in app.registered_commands)
 pytestmark = pytest.mark.skipif(not IMPORT_REGISTERED, reason="etl import is not registered yet")
@@ -28,14 +28,6 @@ def table_rows(url: str) -> dict[str, list[tuple]]:
         }
     engine.dispose()
     return rows
-
-
-@pytest.fixture
-def seeded(db_url: str) -> str:
-    engine = make_engine(db_url)
-    seed(engine)
-    engine.dispose()
-    return db_url
 
 
 def import_json(cli, url: str, pipeline: str, path: Path) -> dict:

@@ -8,18 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from etl.db import make_engine
 from etl.errors import ConfigError
 from etl.reports import load_report_file, load_reports
-from tests.test_export import FORMULA_NAME, seed
-
-
-@pytest.fixture
-def seeded(db_url: str) -> str:
-    engine = make_engine(db_url)
-    seed(engine)
-    engine.dispose()
-    return db_url
+from tests.test_export import FORMULA_NAME
 
 
 def chart_refs(sheet) -> list[tuple[str, list[tuple[str, str]]]]:
