@@ -18,7 +18,9 @@ from sqlalchemy import Connection, CursorResult, Engine, text
 from etl.errors import ConfigError, UsageError
 from etl.exporter import open_output, stream_rows
 from etl.pipeline import builtin_pipelines_dir
-from etl.pipeline.definition import pick_definition, read_definition_file
+from etl.pipeline.definition import (
+    pick_definition, read_definition_file, reject_unknown_keys, required_text,
+)
 from etl.query_guard import check_select
 from etl.writers.xlsx import SheetSpan, XlsxBook
 
@@ -82,13 +84,13 @@ def load_report_file(path: Path) -> Report:
     """Parse and check one report definition; mistakes are ConfigErrors naming the file."""
     data = read_definition_file(path, "report")
     try:
-        _known_keys(data, REPORT_KEYS, "report")
+        reject_unknown_keys(data, REPORT_KEYS, "report")
         sheets = data.get("sheets")
         if not isinstance(sheets, list) or not sheets:
             raise ValueError("a report needs at least one [[sheets]] entry")
         return Report(
-            name=_text(data, "name", "report"),
-            title=_text(data, "title", "report"),
+            name=required_text(data, "name", "report"),
+            title=required_text(data, "title", "report"),
             description=str(data.get("description", "")),
             sheets=tuple(_sheet(raw) for raw in sheets),
             source=path,
@@ -175,15 +177,15 @@ def _page_setup(book: XlsxBook, spans: list[SheetSpan]) -> None:
 def _sheet(raw: Any) -> ReportSheet:
     if not isinstance(raw, Mapping):
         raise ValueError("each [[sheets]] entry must be a table")
-    name = _text(raw, "name", "sheet")
+    name = required_text(raw, "name", "sheet")
     where = f"sheet {name!r}"
-    _known_keys(raw, SHEET_KEYS, where)
+    reject_unknown_keys(raw, SHEET_KEYS, where)
     headers = tuple(str(h) for h in raw.get("headers", []))
     formats = raw.get("number_formats", {})
     if not isinstance(formats, Mapping):
         raise ValueError(f"{where}: number_formats must be a table of header = format")
     chart = _chart(raw["chart"], where, headers) if "chart" in raw else None
-    return ReportSheet(name=name, query=_text(raw, "query", where), title=str(raw.get("title", "")),
+    return ReportSheet(name=name, query=required_text(raw, "query", where), title=str(raw.get("title", "")),
                        headers=headers, number_formats={str(k): str(v) for k, v in formats.items()},
                        chart=chart)
 
@@ -192,7 +194,7 @@ def _chart(raw: Any, where: str, headers: tuple[str, ...]) -> Chart:
     where = f"{where} chart"
     if not isinstance(raw, Mapping):
         raise ValueError(f"{where} must be a table")
-    _known_keys(raw, CHART_KEYS, where)
+    reject_unknown_keys(raw, CHART_KEYS, where)
     kind = raw.get("kind", "column")
     if kind not in get_args(ChartKind):
         raise ValueError(f"{where}: kind {kind!r} is not one of {', '.join(get_args(ChartKind))}")
@@ -200,7 +202,7 @@ def _chart(raw: Any, where: str, headers: tuple[str, ...]) -> Chart:
     values = [values] if isinstance(values, str) else values
     if not isinstance(values, list) or not values:
         raise ValueError(f"{where}: values must name at least one header")
-    categories = _text(raw, "categories", where)
+    categories = required_text(raw, "categories", where)
     unknown = [name for name in (categories, *values) if headers and name not in headers]
     if unknown or not headers:
         raise ValueError(f"{where}: categories and values must name the sheet's headers "
@@ -209,14 +211,3 @@ def _chart(raw: Any, where: str, headers: tuple[str, ...]) -> Chart:
                  values=tuple(str(v) for v in values))
 
 
-def _known_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}")
-
-
-def _text(data: Mapping[str, Any], key: str, where: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{where}: {key!r} is required and must be text")
-    return value.strip()

@@ -160,36 +160,36 @@ def load_pipeline_file(path: Path) -> Pipeline:
     data = read_definition_file(path, "pipeline")
     try:
         return _build_pipeline(data, path)
-    except _DefinitionError as err:
+    except DefinitionError as err:
         raise ConfigError(f"{path}: {err}") from None
 
 
-class _DefinitionError(Exception):
-    pass
+class DefinitionError(ValueError):
+    """A mistake in a definition file; loaders add the file's name."""
 
 
 def _build_pipeline(data: Mapping[str, Any], path: Path) -> Pipeline:
-    _reject_unknown_keys(data, PIPELINE_KEYS, "pipeline")
-    name = _required_str(data, "name", "pipeline")
-    table = _required_str(data, "table", "pipeline")
+    reject_unknown_keys(data, PIPELINE_KEYS, "pipeline")
+    name = required_text(data, "name", "pipeline")
+    table = required_text(data, "table", "pipeline")
     raw_columns = data.get("columns")
     if not isinstance(raw_columns, list) or not raw_columns:
-        raise _DefinitionError("a pipeline needs at least one [[columns]] entry")
+        raise DefinitionError("a pipeline needs at least one [[columns]] entry")
     columns = tuple(_build_column(raw) for raw in raw_columns)
     names = [column.name for column in columns]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise _DefinitionError(f"column(s) defined twice: {', '.join(duplicates)}")
+        raise DefinitionError(f"column(s) defined twice: {', '.join(duplicates)}")
     key = tuple(_str_list(data.get("key"), "key"))
     if not key:
-        raise _DefinitionError("'key' must name at least one column")
+        raise DefinitionError("'key' must name at least one column")
     unknown_key = [k for k in key if k not in names]
     if unknown_key:
-        raise _DefinitionError(f"key column(s) not defined in [[columns]]: {', '.join(unknown_key)}")
+        raise DefinitionError(f"key column(s) not defined in [[columns]]: {', '.join(unknown_key)}")
     formats = tuple(_str_list(data.get("formats", ["csv", "xlsx"]), "formats"))
     bad_formats = [f for f in formats if f not in get_args(FileFormat)]
     if bad_formats:
-        raise _DefinitionError(f"unsupported format(s) {bad_formats}; use csv and/or xlsx")
+        raise DefinitionError(f"unsupported format(s) {bad_formats}; use csv and/or xlsx")
     return Pipeline(
         name=name,
         table=table,
@@ -204,26 +204,26 @@ def _build_pipeline(data: Mapping[str, Any], path: Path) -> Pipeline:
 
 def _build_column(raw: Any) -> Column:
     if not isinstance(raw, Mapping):
-        raise _DefinitionError("each [[columns]] entry must be a table")
-    name = _required_str(raw, "name", "column")
+        raise DefinitionError("each [[columns]] entry must be a table")
+    name = required_text(raw, "name", "column")
     where = f"column {name!r}"
-    _reject_unknown_keys(raw, COLUMN_KEYS, where)
+    reject_unknown_keys(raw, COLUMN_KEYS, where)
     headers = tuple(_str_list(raw.get("headers", [name]), f"{where} headers")) or (name,)
     kind = raw.get("type", "text")
     if kind not in get_args(ColumnKind):
-        raise _DefinitionError(f"{where}: type {kind!r} is not one of {', '.join(get_args(ColumnKind))}")
+        raise DefinitionError(f"{where}: type {kind!r} is not one of {', '.join(get_args(ColumnKind))}")
     case = raw.get("case")
     if case is not None and case not in get_args(CaseRule):
-        raise _DefinitionError(f"{where}: case {case!r} is not one of lower, upper, title")
+        raise DefinitionError(f"{where}: case {case!r} is not one of lower, upper, title")
     pattern = raw.get("pattern")
     if pattern is not None:
         try:
             re.compile(pattern)
         except (re.error, TypeError) as err:
-            raise _DefinitionError(f"{where}: invalid pattern: {err}") from None
+            raise DefinitionError(f"{where}: invalid pattern: {err}") from None
     max_length = raw.get("max_length")
     if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
-        raise _DefinitionError(f"{where}: max_length must be a positive whole number")
+        raise DefinitionError(f"{where}: max_length must be a positive whole number")
     choices = raw.get("choices")
     return Column(
         name=name,
@@ -246,37 +246,37 @@ def _build_column(raw: Any) -> Column:
 def _build_lookup(raw: Any, where: str) -> Lookup:
     where = f"{where} lookup"
     if not isinstance(raw, Mapping):
-        raise _DefinitionError(f"{where} must be a table")
-    _reject_unknown_keys(raw, LOOKUP_KEYS, where)
+        raise DefinitionError(f"{where} must be a table")
+    reject_unknown_keys(raw, LOOKUP_KEYS, where)
     on_missing = raw.get("on_missing", "create")
     if on_missing not in ("create", "reject"):
-        raise _DefinitionError(f"{where}: on_missing must be 'create' or 'reject'")
+        raise DefinitionError(f"{where}: on_missing must be 'create' or 'reject'")
     defaults = raw.get("create_defaults", {})
     if not isinstance(defaults, Mapping):
-        raise _DefinitionError(f"{where}: create_defaults must be a table")
+        raise DefinitionError(f"{where}: create_defaults must be a table")
     headers = tuple(_str_list(raw.get("headers"), f"{where} headers"))
     if not headers:
-        raise _DefinitionError(f"{where}: headers must name at least one header")
+        raise DefinitionError(f"{where}: headers must name at least one header")
     return Lookup(
         headers=headers,
-        table=_required_str(raw, "table", where),
-        match=_required_str(raw, "match", where),
+        table=required_text(raw, "table", where),
+        match=required_text(raw, "match", where),
         value=str(raw.get("value", "id")),
         on_missing=on_missing,
         create_defaults={str(k): str(v) for k, v in defaults.items()},
     )
 
 
-def _reject_unknown_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
+def reject_unknown_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise _DefinitionError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        raise DefinitionError(f"{where}: unknown key(s) {', '.join(unknown)}")
 
 
-def _required_str(data: Mapping[str, Any], key: str, where: str) -> str:
+def required_text(data: Mapping[str, Any], key: str, where: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise _DefinitionError(f"{where}: {key!r} is required and must be text")
+        raise DefinitionError(f"{where}: {key!r} is required and must be text")
     return value.strip()
 
 
@@ -286,14 +286,14 @@ def _str_list(value: Any, where: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _DefinitionError(f"{where} must be a list of non-empty texts")
+        raise DefinitionError(f"{where} must be a list of non-empty texts")
     return [v.strip() for v in value]
 
 
 def _bool(data: Mapping[str, Any], key: str, default: bool, where: str = "pipeline") -> bool:
     value = data.get(key, default)
     if not isinstance(value, bool):
-        raise _DefinitionError(f"{where}: {key!r} must be true or false")
+        raise DefinitionError(f"{where}: {key!r} must be true or false")
     return value
 
 
@@ -301,8 +301,8 @@ def _decimal(value: Any, where: str) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise _DefinitionError(f"{where} must be a number")
+        raise DefinitionError(f"{where} must be a number")
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        raise _DefinitionError(f"{where} must be a number") from None
+        raise DefinitionError(f"{where} must be a number") from None
