@@ -1,6 +1,7 @@
 """What starting `etl` imports: every command pays for it, so the export side (exporter,
-writers, XlsxWriter), the spreadsheet engines, pandas and the encoding detector must wait
-until a command needs them."""
+writers, XlsxWriter), the import side (importer, loader, numpy, SQLAlchemy's ORM), rich,
+the spreadsheet engines, pandas and the encoding detector must wait until a command needs
+them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from tests.conftest import PROJECT_ROOT
 
 NOT_AT_START = (
     "etl.exporter", "etl.reports", "etl.templates", "etl.writers", "xlsxwriter", "openpyxl",
-    "python_calamine", "pandas", "charset_normalizer",
+    "python_calamine", "pandas", "charset_normalizer", "etl.importer", "etl.loader", "etl.schema",
+    "numpy", "sqlalchemy.orm", "rich",
 )
 
 

@@ -22,7 +22,9 @@ from etl.exporter import ExportRequest, export
 from etl.models import Contact, Group, Pet
 from etl.pipeline import load_pipelines
 from etl.schema import init_database
-from etl.writers import write_csv, write_jsonl, write_xlsx
+from etl.writers.csv import write_csv
+from etl.writers.jsonl import write_jsonl
+from etl.writers.xlsx import write_xlsx
 from tests.conftest import PROJECT_ROOT, clean_env
 
 FORMULA_NAME = '=HYPERLINK("http://example.com","x")'

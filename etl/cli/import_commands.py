@@ -1,4 +1,10 @@
-"""`etl import` and `etl history`: parse options, call the importer, render the outcome."""
+"""`etl import` and `etl history`: parse options, call the importer, render the outcome.
+
+The importer (with the loader, numpy and SQLAlchemy's ORM), the readers, the ledger, the
+schema and rich are imported inside the commands, as in export_commands: this module is
+imported on every start of `etl` to register its commands, and those imports would cost
+every other command (`etl export` included) about 0.3 s.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +13,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from etl.cli.app import DbOption, PipelinesDirOption, command, settings_for
 from etl.db import open_database
 from etl.errors import EXIT_OK, EXIT_REJECTED
-from etl.importer import ImportOptions, Progress as ProgressCallback, import_files
-from etl.ledger import recent_runs
 from etl.pipeline import get_pipeline
 from etl.pipeline.results import FileResult
-from etl.readers import ReadOptions
-from etl.schema import ensure_ledger
+
+if TYPE_CHECKING:
+    from etl.importer import Progress as ProgressCallback
+
 
 @command("import")
 def import_command(
@@ -45,6 +48,9 @@ def import_command(
     error_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move rejected files here.")] = None,
 ) -> None:
     """Import files: validate every row, then write each file in one transaction."""
+    from etl.importer import ImportOptions, import_files
+    from etl.readers import ReadOptions
+
     settings = settings_for(db, pipelines_dir)
     definition = get_pipeline(pipeline, settings.pipelines_dirs)
     options = ImportOptions(
@@ -70,6 +76,12 @@ def history_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead.")] = False,
 ) -> None:
     """Recent import runs from the ledger, newest first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from etl.ledger import recent_runs
+    from etl.schema import ensure_ledger
+
     engine = open_database(settings_for(db).database_url)
     try:
         ensure_ledger(engine)
@@ -119,6 +131,9 @@ def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
     if not enabled:
         yield None
         return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
                TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
