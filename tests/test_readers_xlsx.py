@@ -1,5 +1,5 @@
-"""XLSX reading through both engines (python-calamine and streaming openpyxl) and the
-automatic choice between them: cell text, sheet row numbers, header location, sheet
+"""XLSX reading through every engine (python-calamine, the project's streaming reader, and
+openpyxl's read-only mode, the reference) and the automatic choice between them: cell text, sheet row numbers, header location, sheet
 choice, stale dimensions, and a clear ReadError for workbooks that cannot be read."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from etl.readers import xlsx_reader
 from etl.readers.xlsx_package import list_sheets
 from etl.readers.xlsx_reader import open_xlsx
 
-ENGINES = ["auto", "calamine", "openpyxl"]
+ENGINES = ["auto", "calamine", "stream", "openpyxl"]
 PETS_HEADER = header_test(["name", "nombre", "type", "tipo", "age", "edad"])
 
 
@@ -180,11 +180,11 @@ def test_auto_engine_choice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     sheet = list_sheets(plain)[0]
     assert xlsx_reader._engine_for(plain, sheet) == "calamine"
     monkeypatch.setattr(xlsx_reader, "CALAMINE_MAX_XML_BYTES", sheet.xml_size - 1)
-    assert xlsx_reader._engine_for(plain, sheet) == "openpyxl"
+    assert xlsx_reader._engine_for(plain, sheet) == "stream"
     monkeypatch.undo()
     errors = patch_part(plain, "xl/worksheets/sheet1.xml",
                         lambda xml: xml.replace('<c r="A2" t="n"><v>1</v></c>', '<c r="A2" t="e"><v>#N/A</v></c>'))
-    assert xlsx_reader._engine_for(errors, list_sheets(errors)[0]) == "openpyxl"
+    assert xlsx_reader._engine_for(errors, list_sheets(errors)[0]) == "stream"
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,13 @@
 """What is inside an .xlsx package, read from its small index parts without loading any
-sheet: the sheets in workbook order (name, visibility, kind, size) and whether a sheet
-holds error cells (`#DIV/0!`, `#N/A`), which decides which engine can read it faithfully."""
+sheet: the sheets in workbook order (name, visibility, kind, size), the workbook's shared
+strings and styles parts and date system, and whether a sheet holds error cells (`#DIV/0!`,
+`#N/A`), which python-calamine would empty."""
 
 from __future__ import annotations
 
 import posixpath
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -16,6 +18,10 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_DOCUMENT = "/officeDocument"
 _ERROR_CELL = (b' t="e"', b" t='e'")
 _SCAN_CHUNK = 1 << 20
+_SHARED_STRINGS = "/sharedStrings"
+_STYLES = "/styles"
+_FALSE = ("false", "f", "0", "")
+"""openpyxl's reading of a false `date1904` (its Bool descriptor)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,15 @@ class SheetPart:
     xml_size: int
 
 
+@dataclass(frozen=True)
+class WorkbookParts:
+    """The workbook-wide parts a sheet's cells refer to."""
+
+    shared_strings: str | None
+    styles: str | None
+    date1904: bool
+
+
 def list_sheets(path: Path) -> list[SheetPart]:
     """The workbook's sheets in tab order, or a ReadError if `path` is not a workbook."""
     try:
@@ -40,6 +55,29 @@ def list_sheets(path: Path) -> list[SheetPart]:
         raise ReadError(f"{path}: not a readable .xlsx workbook (damaged workbook index: {err})") from None
     except OSError as err:
         raise ReadError(f"{path}: cannot read the file: {err.strerror or err}") from None
+
+
+def workbook_parts(package: zipfile.ZipFile) -> WorkbookParts:
+    """Shared strings and styles parts (by relationship, else their usual names) and the
+    date system. Call after `list_sheets` has vouched for the package."""
+    workbook_part = _workbook_part(package)
+    targets = _relationship_targets(package, workbook_part).values()
+    root = ElementTree.fromstring(package.read(workbook_part))
+    properties = next((el for el in root if el.tag.rpartition("}")[2] == "workbookPr"), None)
+    date1904 = properties is not None and properties.get("date1904", "") not in _FALSE
+    return WorkbookParts(
+        shared_strings=_part_of_type(package, targets, _SHARED_STRINGS, "xl/sharedStrings.xml"),
+        styles=_part_of_type(package, targets, _STYLES, "xl/styles.xml"),
+        date1904=date1904,
+    )
+
+
+def _part_of_type(
+    package: zipfile.ZipFile, targets: Iterable[tuple[str, str]], kind: str, usual: str
+) -> str | None:
+    found = [part for part, rel_type in targets if rel_type.endswith(kind)]
+    part = found[0] if found else usual
+    return part if part in package.NameToInfo else None
 
 
 def has_error_cells(path: Path, part: str) -> bool:

@@ -1,0 +1,152 @@
+"""The streaming XLSX reader gives exactly the text rows openpyxl's read-only mode gives:
+on the corpus workbooks, on generated workbooks (written by openpyxl and by XlsxWriter,
+which lay out their XML differently), and on both of its parsers (the patterns, and
+ElementTree for what they cannot read), with shared strings kept in memory or spilled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from etl.errors import ReadError
+from etl.readers import Row
+from etl.readers import xlsx_stream
+from etl.readers.xlsx_package import list_sheets
+from etl.readers.xlsx_reader import _openpyxl_rows, _streamed_rows, _text_rows
+from tests.conftest import CORPUS
+from tests.test_readers_xlsx import make_workbook, patch_part
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def rows_by(engine: str, path: Path, sheet_name: str | None = None) -> list[Row]:
+    sheets = [s for s in list_sheets(path) if s.is_worksheet and s.part]
+    sheet = next(s for s in sheets if sheet_name in (None, s.name))
+    with ExitStack() as stack:
+        reader = _streamed_rows if engine == "stream" else _openpyxl_rows
+        return list(_text_rows(path, reader(path, sheet, stack)))
+
+
+def assert_same_rows(path: Path) -> None:
+    for sheet in (s for s in list_sheets(path) if s.is_worksheet and s.part):
+        assert rows_by("stream", path, sheet.name) == rows_by("openpyxl", path, sheet.name), sheet.name
+
+
+CORPUS_BOOKS = sorted(CORPUS.rglob("*.xlsx")) if CORPUS.is_dir() else []
+
+
+@pytest.mark.skipif(not CORPUS_BOOKS, reason=f"reader corpus not found at {CORPUS}")
+@pytest.mark.parametrize("path", CORPUS_BOOKS, ids=[p.name for p in CORPUS_BOOKS])
+def test_corpus_workbooks_read_as_openpyxl_reads_them(path: Path) -> None:
+    assert_same_rows(path)
+
+
+def _text() -> st.SearchStrategy[str]:
+    # openpyxl refuses control characters other than tab and line ends, and reads a
+    # leading "=" as a formula.
+    chars = st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\t\n\r&<>\"' ")
+    return st.text(chars, max_size=12).filter(lambda s: not s.startswith("="))
+
+
+VALUES = st.one_of(
+    _text(),
+    st.integers(min_value=-(2**62), max_value=2**62),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(9999, 12, 31)),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(9999, 12, 31)),
+    st.times(),
+    st.none(),
+)
+CELLS = st.dictionaries(
+    st.tuples(st.integers(1, 30), st.integers(1, 6)), VALUES, min_size=1, max_size=40
+)
+
+
+def _write_openpyxl(path: Path, cells: dict[tuple[int, int], object]) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for (row, column), value in cells.items():
+        sheet.cell(row=row, column=column, value=value)
+    workbook.save(path)
+
+
+def _write_xlsxwriter(path: Path, cells: dict[tuple[int, int], object]) -> None:
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    sheet = workbook.add_worksheet()
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for (row, column), value in sorted(cells.items()):
+        if isinstance(value, (dt.date, dt.time)):
+            sheet.write_datetime(row - 1, column - 1, value, date_format)
+        elif isinstance(value, str):
+            sheet.write_string(row - 1, column - 1, value)
+        elif value is not None:
+            sheet.write(row - 1, column - 1, value)
+    workbook.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=CELLS, writer=st.sampled_from([_write_openpyxl, _write_xlsxwriter]))
+def test_generated_workbooks_read_as_openpyxl_reads_them(tmp_path: Path, cells, writer) -> None:
+    path = tmp_path / "generated.xlsx"
+    writer(path, cells)
+    assert_same_rows(path)
+    # The same sheet through ElementTree: a comment in sheetData turns the patterns off.
+    patch_part(path, SHEET, lambda xml: xml.replace("<sheetData>", "<sheetData><!-- x -->", 1))
+    assert_same_rows(path)
+
+
+def test_both_parsers_and_a_spilled_string_table_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cells = {f"A{n}": f"texto {n} ñ" for n in range(1, 200)} | {f"B{n}": n * 1.5 for n in range(1, 200)}
+    path = make_workbook(tmp_path / "s.xlsx", {"S": cells})
+    expected = rows_by("openpyxl", path)
+    monkeypatch.setattr(xlsx_stream, "SPILL_BYTES", 64)
+    monkeypatch.setattr(xlsx_stream, "CACHE_SIZE", 3)
+    monkeypatch.setattr(xlsx_stream, "CHUNK", 100)
+    assert rows_by("stream", path) == expected
+    patch_part(path, SHEET, lambda xml: xml.replace("<sheetData>", "<sheetData><?pi x?>", 1))
+    assert rows_by("stream", path) == expected
+
+
+def test_rows_the_patterns_do_not_take_are_parsed_alone(tmp_path: Path) -> None:
+    path = make_workbook(tmp_path / "r.xlsx", {"S": {"A1": "a", "B1": "b", "A2": 1, "B2": 2, "A3": 3, "B3": 4}})
+    rich = (
+        '<c r="A2" t="inlineStr"><is><r><t>ri</t></r><r><rPr><sz val="11"/></rPr><t>ch</t></r>'
+        "<rPh sb=\"0\" eb=\"1\"><t>phonetic</t></rPh></is></c>"
+    )
+    patch_part(
+        path, SHEET,
+        lambda xml: xml.replace('<c r="A2" t="n"><v>1</v></c>', rich)
+        .replace('<c r="B3" t="n"><v>4</v></c>', "<c r='B3' t='str'><v>&lt;4&#10;&amp;</v></c>")
+        .replace("</sheetData>", '<row r="5"/><row r="4"><c r="A4" t="n"><v>9</v></c></row></sheetData>'),
+    )
+    expected = [Row(1, ("a", "b")), Row(2, ("rich", "2")), Row(3, ("3", "<4\n&"))]
+    assert rows_by("openpyxl", path) == expected
+    assert rows_by("stream", path) == expected
+
+
+def test_cells_out_of_column_order_and_without_references(tmp_path: Path) -> None:
+    path = make_workbook(tmp_path / "o.xlsx", {"S": {"A1": "a", "B1": "b", "C1": "c", "A2": 1}})
+    patch_part(
+        path, SHEET,
+        lambda xml: xml.replace('<c r="A2" t="n"><v>1</v></c>', '<c r="C2" t="n"><v>3</v></c><c r="A2" t="n"><v>1</v></c>')
+        .replace('<c r="B1" t="s">', '<c t="s">'),
+    )
+    assert rows_by("stream", path) == rows_by("openpyxl", path)
+
+
+def test_a_sheet_cut_short_is_an_error(tmp_path: Path) -> None:
+    path = make_workbook(tmp_path / "d.xlsx", {"S": {f"A{n}": n for n in range(1, 50)}})
+    with zipfile.ZipFile(path) as package:
+        size = len(package.read(SHEET))
+    patch_part(path, SHEET, lambda xml: xml[: size * 2 // 3])
+    with pytest.raises(ReadError, match="cannot read the sheet: ValueError: the XML ends early"):
+        rows_by("stream", path)
