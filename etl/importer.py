@@ -157,8 +157,10 @@ class FileImport:
                     for c in pipeline.columns if c.lookup is not None and c.name in binding.columns
                 }
                 processor = RowProcessor(pipeline, target, binding, table.header, resolvers)
-                loader = Loader(session, pipeline, target, processor.columns, processor.has_id)
-                with RejectsWriter(self.rejects, table.header) as rejected:
+                with (
+                    Loader(session, pipeline, target, processor.columns, processor.has_id) as loader,
+                    RejectsWriter(self.rejects, table.header) as rejected,
+                ):
                     for chunk in _chunks(table.rows, options.chunk_size):
                         self._load_chunk(chunk, processor, loader, rejected)
                         if self.progress is not None:

@@ -58,7 +58,8 @@ class Counts:
 
 
 class Loader:
-    """Matches and writes the chunks of one file through one session (one transaction)."""
+    """Matches and writes the chunks of one file through one session (one transaction).
+    Use it as a context manager: leaving it deletes the temporary files of the file's keys."""
 
     def __init__(
         self,
@@ -95,6 +96,18 @@ class Loader:
         self._reader = ExistingRowReader(connection.dialect, self._table, self._columns, target.primary_key)
         self._explicit_ids = False
         self._generated_ids = False
+
+    def __enter__(self) -> Loader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the key indexes (the file's seen keys may be in temporary files)."""
+        self._seen_keys.close()
+        self._seen_ids.close()
+        self._existing = None
 
     def plan(
         self, numbers: Sequence[int], rows: Sequence[tuple[Any, ...] | None], bad: Set[int] = frozenset()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from etl.db import make_engine
+from etl.pipeline.spill import DiskRun
 from tests.conftest import SAMPLE_DATA, execute, query, write_csv
+from tests.test_keys import temp_fds
 
 
 def import_json(cli, db_url: str, *args: str) -> tuple[int, dict]:
@@ -434,3 +437,29 @@ def test_fresh_table_id_given_to_an_earlier_row_of_the_file_is_matched(cli, db_u
     assert [document["files"][0][k] for k in ("inserted", "updated", "unchanged", "rejected")] == [2, 1, 0, 0]
     assert query(db_url, "SELECT id, name, type, age FROM pet ORDER BY id") == [
         (1, "Max", "dog", 3), (2, "Tom", "cat", 1)]
+
+
+def test_repeats_far_apart_are_caught_after_the_seen_keys_move_to_disk(
+        cli, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a memory budget of 8 keys the file's ids and keys go to temporary files after the
+    first chunks; a repeat hundreds of rows later still names the earlier row, and no
+    temporary file outlives the import."""
+    monkeypatch.setattr("etl.pipeline.keys.MEMORY_BUDGET", 8)
+    spilled: list[int] = []
+    write = DiskRun.write
+    monkeypatch.setattr(DiskRun, "write", lambda blocks, length: spilled.append(length) or write(blocks, length))
+    before = temp_fds()
+    ids = random.Random(5).sample(range(1, 10_000), 300)
+    with_ids = write_csv(tmp_path / "ids.csv", ["id", "name", "type", "age"],
+                         [[str(i), f"pet {i}", "cat", "1"] for i in ids] + [[str(ids[3]), "Max", "dog", "2"]])
+    code, document = import_json(cli, db_url, "--chunk-size", "7", "--max-errors", "1", "pets", str(with_ids))
+    (entry,) = document["files"]
+    assert (code, entry["inserted"], entry["rejected"]) == (0, 300, 1), document
+    assert entry["errors"] == [{"row": 302, "column": "id", "value": str(ids[3]),
+                                "message": "the same id as row 5"}]
+    by_key = write_csv(tmp_path / "keys.csv", ["name", "type", "age"],
+                       [[f"cat {i}", "cat", "1"] for i in range(300)] + [["cat 1", "cat", "2"]])
+    result = cli("import", "--db", db_url, "--chunk-size", "7", "pets", str(by_key))
+    assert result.exit_code == 1
+    assert f"{by_key}:302:name, type: the same name, type as row 3 (value 'cat 1 / cat')" in result.stderr
+    assert spilled and temp_fds() == before

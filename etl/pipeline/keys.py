@@ -1,11 +1,14 @@
 """Match keys in compact form: a file's keys seen so far, and a table's existing keys.
 
 A million keys kept as Python tuples would cost hundreds of megabytes; kept as 64-bit
-hashes with their row number (or id) in sorted numpy arrays they cost 16 bytes each, and a
-chunk is checked with one vectorised binary search. A hash only ever *proposes* a match:
-the loader compares the real values of existing rows before using one, and two file rows
-whose hashes agree are reported as a duplicate naming both rows (with 64-bit hashes a
-false report in a million-row file has odds of about 1 in 10^7).
+hashes with their row number (or id) in sorted numpy arrays they cost 12 or 16 bytes each,
+and a chunk is checked with one vectorised binary search. A file's keys past a budget move
+to temporary files (`etl.pipeline.spill`), leaving about 2 bytes a key in memory.
+
+A hash only ever *proposes* a match: the loader compares the real values of existing rows
+before using one, and two file rows whose hashes agree are reported as a duplicate naming
+both rows (with 64-bit hashes a false report in a million-row file has odds of about 1 in
+10^7).
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
+from etl.pipeline.spill import Block, DiskRun, merge_sorted, slices
+
 KeyHasher = Callable[[tuple[Any, ...]], int]
+
+MEMORY_BUDGET = 500_000
+"""Keys of a file kept in memory (12 bytes each, 6 MB, plus up to as much again while runs
+merge) before they move to a temporary file. Measured on 1M-row imports: no slower than a
+budget of 1M keys, and the peak stays below that of the all-in-memory version."""
 
 
 def key_hasher(kinds: Sequence[str]) -> KeyHasher:
@@ -39,14 +49,32 @@ def _canonical(value: Any) -> Any:
 class SeenKeys:
     """Keys of the rows seen so far in one file, to report a repeated key naming both rows.
 
-    The hashes are kept twice: in file order with their row numbers (12 bytes a row, to name
-    the earlier row, rarely needed) and in sorted runs merged like a log-structured tree (8
-    bytes a row), so adding n keys costs O(n log n) in total and checking a chunk is one
-    binary search per run (at most ~log2(n / chunk) runs)."""
+    Each key is kept once, with the row it first appeared on, in sorted runs merged like a
+    log-structured tree (12 bytes a key; checking a chunk is one binary search per run, and
+    the earlier row comes with the match). Past `memory_budget` keys the runs are merged into
+    a temporary file and only its Bloom filter and fence index stay in memory (~2 bytes a key,
+    see `etl.pipeline.spill`); runs on disk are merged the same way, so there are at most
+    ~log2(keys / budget) of them. `close()` deletes the files."""
 
-    def __init__(self) -> None:
-        self._runs: list[np.ndarray] = []
-        self._chunks: list[tuple[np.ndarray, np.ndarray]] = []
+    def __init__(self, memory_budget: int | None = None) -> None:
+        self._budget = MEMORY_BUDGET if memory_budget is None else memory_budget
+        self._runs: list[Block] = []
+        self._in_memory = 0
+        self._spilled: list[DiskRun] = []
+
+    def __enter__(self) -> SeenKeys:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the temporary files and drop the keys."""
+        for run in self._spilled:
+            run.close()
+        self._spilled.clear()
+        self._runs.clear()
+        self._in_memory = 0
 
     def check_and_add(self, hashes: Sequence[int], rows: Sequence[int]) -> dict[int, int]:
         """Add a chunk's keys; returns {position in the chunk: row number of the earlier row}
@@ -56,43 +84,66 @@ class SeenKeys:
         keys = np.fromiter(hashes, dtype=np.int64, count=len(hashes))
         numbers = np.fromiter(rows, dtype=np.int32, count=len(rows))
         order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        seen_before = np.zeros(len(keys), dtype=bool)
-        for run in self._runs:
-            where = np.searchsorted(run, sorted_keys)  # sorted queries: cache-friendly, ~8x faster
-            where[where == len(run)] = 0
-            seen_before |= run[where] == sorted_keys
-        repeated_here = np.zeros(len(keys), dtype=bool)
-        repeated_here[1:] = sorted_keys[1:] == sorted_keys[:-1]
-        repeats: dict[int, int] = {}
-        for index in np.flatnonzero(seen_before | repeated_here):
-            key = int(sorted_keys[index])
-            if seen_before[index]:
-                first = self._first_row(key)
-            else:
-                start = index
-                while start > 0 and sorted_keys[start - 1] == sorted_keys[index]:
-                    start -= 1
-                first = int(numbers[order[start]])
-            repeats[int(order[index])] = first
-        self._chunks.append((keys, numbers))
-        self._add_run(sorted_keys[~repeated_here])
-        return repeats
+        keys, numbers = keys[order], numbers[order]
+        earlier = self._earlier_rows(keys)
+        first_here = np.ones(len(keys), dtype=bool)
+        first_here[1:] = keys[1:] != keys[:-1]
+        if not first_here.all():  # repeated within the chunk: the group's first row, unless seen before
+            group_start = np.maximum.accumulate(np.where(first_here, np.arange(len(keys)), 0))
+            earlier = np.where((earlier < 0) & ~first_here, numbers[group_start], earlier)
+        repeated = np.flatnonzero(earlier >= 0)
+        if not len(repeated):
+            self._add(keys, numbers)
+            return {}
+        new = first_here & (earlier < 0)
+        self._add(keys[new], numbers[new])
+        return dict(zip(order[repeated].tolist(), earlier[repeated].tolist()))
 
-    def _first_row(self, key: int) -> int:
-        for keys, numbers in self._chunks:
-            found = np.flatnonzero(keys == key)
-            if len(found):
-                return int(numbers[found[0]])
-        raise AssertionError("a key in the runs is in no chunk")
+    def _earlier_rows(self, keys: np.ndarray) -> np.ndarray:
+        """For sorted keys, the row each was first seen on, or -1 (a key is in one run at most)."""
+        earlier = np.full(len(keys), -1, dtype=np.int64)
+        for run_keys, run_rows in self._runs:
+            if keys[0] > run_keys[-1] or keys[-1] < run_keys[0]:  # e.g. ids in file order
+                continue
+            where = np.searchsorted(run_keys, keys)  # sorted queries: cache-friendly, ~8x faster
+            where[where == len(run_keys)] = 0
+            hit = np.flatnonzero(run_keys[where] == keys)
+            earlier[hit] = run_rows[where[hit]]
+        for run in self._spilled:
+            found, rows = run.find(keys)
+            earlier[found] = rows
+        return earlier
 
-    def _add_run(self, keys: np.ndarray) -> None:
-        self._runs.append(keys)
-        while len(self._runs) > 1 and len(self._runs[-2]) <= 2 * len(self._runs[-1]):
+    def _add(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        if not len(keys):
+            return
+        self._runs.append((keys, rows))
+        self._in_memory += len(keys)
+        if self._in_memory > self._budget:
+            self._spill()
+            return
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
             newer, older = self._runs.pop(), self._runs.pop()
-            merged = np.concatenate((older, newer))
-            merged.sort(kind="stable")
-            self._runs.append(merged)
+            self._runs.append(_merge(older, newer))
+
+    def _spill(self) -> None:
+        """Write the in-memory runs to one new run file, then merge run files like the runs."""
+        run = DiskRun.write(merge_sorted([slices(*block) for block in self._runs]), self._in_memory)
+        self._runs.clear()
+        self._in_memory = 0
+        self._spilled.append(run)
+        while len(self._spilled) > 1 and self._spilled[-2].length <= 2 * self._spilled[-1].length:
+            newer, older = self._spilled.pop(), self._spilled.pop()
+            self._spilled.append(DiskRun.merge(older, newer))
+
+
+def _merge(older: Block, newer: Block) -> Block:
+    """Two sorted runs without common keys as one, rows moving with their keys. (A stable
+    sort of the concatenation is timsort merging two runs: linear, and faster here than
+    placing one run into the other by binary search, since merged runs are of similar size.)"""
+    keys = np.concatenate((older[0], newer[0]))
+    order = np.argsort(keys, kind="stable")
+    return keys[order], np.concatenate((older[1], newer[1]))[order]
 
 
 class ExistingKeys:
