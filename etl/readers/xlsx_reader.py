@@ -6,8 +6,8 @@ Three engines read the same sheet into the same text (see `cells.cell_text`):
   1.7× the sheet's XML: +47 MiB for 100,000 rows of five columns) and turns error cells
   (`#N/A`) into empty cells; it has no streaming API (0.9.1);
 - `xlsx_stream`, the project's streaming reader, gives exactly openpyxl's text in flat
-  memory (+9 MiB from 10,000 to 100,000 rows, most of it the compact shared strings) at
-  about a third of calamine's speed and three times openpyxl's;
+  memory (+4 MiB from 10,000 to 100,000 rows read one by one: the compact shared strings)
+  at about 60% of calamine's speed and nearly four times openpyxl's;
 - openpyxl in read-only mode, the reference the streaming reader is tested against.
 
 `auto` uses calamine for sheets of at most CALAMINE_MAX_XML_BYTES of XML without error
