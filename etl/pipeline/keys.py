@@ -3,7 +3,7 @@
 A million keys kept as Python tuples would cost hundreds of megabytes; kept as 64-bit
 hashes with their row number (or id) in sorted numpy arrays they cost 12 or 16 bytes each,
 and a chunk is checked with one vectorised binary search. A file's keys past a budget move
-to temporary files (`etl.pipeline.spill`), leaving about 2 bytes a key in memory.
+to temporary files (`etl.pipeline.spill`), leaving about 1.5 bytes a key in memory.
 
 A hash only ever *proposes* a match: the loader compares the real values of existing rows
 before using one, and two file rows whose hashes agree are reported as a duplicate naming
@@ -52,7 +52,7 @@ class SeenKeys:
     Each key is kept once, with the row it first appeared on, in sorted runs merged like a
     log-structured tree (12 bytes a key; checking a chunk is one binary search per run, and
     the earlier row comes with the match). Past `memory_budget` keys the runs are merged into
-    a temporary file and only its Bloom filter and fence index stay in memory (~2 bytes a key,
+    a temporary file and only its Bloom filter and fence index stay in memory (~1.5 bytes a key,
     see `etl.pipeline.spill`); runs on disk are merged the same way, so there are at most
     ~log2(keys / budget) of them. `close()` deletes the files."""
 

@@ -1,9 +1,9 @@
 """Sorted runs of (key hash, row number) kept in temporary files, with a small summary in memory.
 
 `SeenKeys` moves its keys here once they pass its memory budget, so a file of any length
-costs about 2 bytes a row in memory (the Bloom filter) instead of 12. A run is checked a
+costs about 1.5 bytes a row in memory (the Bloom filter) instead of 12. A run is checked a
 chunk at a time: keys outside the run's range and keys the Bloom filter rules out (all but
-~0.5% of keys never seen) are done with in memory; each remaining key costs one small
+~1% of keys never seen) are done with in memory; each remaining key costs one small
 `os.pread` of the block of the run the sparse fence index points to, which also gives the
 earlier row number. Runs are written by a streaming merge of sorted sources, so writing or
 merging runs never holds more than a few blocks in memory.
@@ -41,10 +41,11 @@ _SIX_BITS = np.uint64(63)
 
 class BloomFilter:
     """A blocked Bloom filter: each key sets, and is tested against, 5 bits of one 64-bit word,
-    so a test is one gather and one compare, vectorised over a chunk. 16 bits a key give about
-    0.45% false positives. Keys are remixed (splitmix64) first: ids arrive as raw integers."""
+    so a test is one gather and one compare, vectorised over a chunk. 12 bits a key give about
+    1% false positives (16 bits: 0.45%, for a third more of the memory that grows with the
+    file). Keys are remixed (splitmix64) first: ids arrive as raw integers."""
 
-    BITS_PER_KEY = 16
+    BITS_PER_KEY = 12
     PROBES = 5
 
     def __init__(self, capacity: int) -> None:
