@@ -92,7 +92,7 @@ class Loader:
         self._table_was_empty = connection.execute(
             select(func.count()).select_from(self._table)
         ).scalar_one() == 0
-        self._writer = writer_for(connection.dialect, self._table, self._columns, target.primary_key)
+        self._writer = writer_for(connection, pipeline, self._table, self._columns, target.primary_key)
         self._reader = ExistingRowReader(connection.dialect, self._table, self._columns, target.primary_key)
         self._explicit_ids = False
         self._generated_ids = False

@@ -1,12 +1,16 @@
 """The dialect write paths (PostgreSQL COPY, MariaDB multi-row upserts, SQLite executemany):
 the same files give the same counts and the same table contents on every database, a
-refused chunk rolls the file back naming its rows, and ids keep counting after explicit ones."""
+refused chunk rolls the file back naming its rows, and ids keep counting after explicit ones.
+On PostgreSQL, COPY is binary only where every value's Python type is the column's; tables
+made by others with other types take the text format and still load exactly."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pymysql.cursors
@@ -15,9 +19,11 @@ from sqlalchemy import Engine, text
 
 from etl.db import make_engine
 from etl.pipeline.bulk import ExecutemanyWriter
+from etl.pipeline.definition import load_pipelines
 from etl.pipeline.dialect_writers import (
     MysqlUpsertWriter,
     PostgresCopyWriter,
+    binary_copy_types,
     writer_for,
 )
 from etl.pipeline.target import reflect_table
@@ -171,7 +177,7 @@ def pet_engine(engine: Engine) -> Engine:
 def test_writer_for_picks_the_dialects_path(pet_engine: Engine) -> None:
     with pet_engine.connect() as connection:
         table = reflect_table(connection, "pet")
-        writer = writer_for(connection.dialect, table, ["name", "type", "age"], "id")
+        writer = writer_for(connection, load_pipelines()["pets"], table, ["name", "type", "age"], "id")
     expected = {"postgresql": PostgresCopyWriter, "mysql": MysqlUpsertWriter, "mariadb": MysqlUpsertWriter,
                 "sqlite": ExecutemanyWriter}[pet_engine.dialect.name]
     assert type(writer) is expected
@@ -187,14 +193,191 @@ def test_mysql_statements_take_pymysqls_multi_row_rewrite(pet_engine: Engine) ->
         assert pymysql.cursors.RE_INSERT_VALUES.match(sql), sql
 
 
-def test_copy_writes_inside_the_callers_transaction(pet_engine: Engine) -> None:
+@pytest.mark.parametrize("types", [(), ("varchar", "varchar", "int4", "int4")], ids=["text", "binary"])
+def test_copy_writes_inside_the_callers_transaction(pet_engine: Engine, types: tuple[str, ...]) -> None:
     if pet_engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     with pet_engine.connect() as connection:
-        writer = PostgresCopyWriter(connection.dialect, reflect_table(connection, "pet"), ["name", "type", "age"], "id")
+        writer = PostgresCopyWriter(connection.dialect, reflect_table(connection, "pet"), ["name", "type", "age"], "id",
+                                    types)
         writer.insert(connection, [("Rex", "dog", 3), ("Tom", None, None)], with_id=False)
+        writer.insert(connection, [("Kira", "cat", 1, 40)], with_id=True)
         writer.update(connection, [("Rexy", "dog", 4, 1)])
         assert connection.execute(text("SELECT id, name, type, age FROM pet ORDER BY id")).all() == [
-            (1, "Rexy", "dog", 4), (2, "Tom", None, None)]
+            (1, "Rexy", "dog", 4), (2, "Tom", None, None), (40, "Kira", "cat", 1)]
         connection.rollback()
         assert connection.execute(text("SELECT count(*) FROM pet")).scalar() == 0
+
+
+def postgresql_only(db_url: str) -> str:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: the binary COPY")
+    return db_url
+
+
+def copy_types(db_url: str, pipeline: str, columns: list[str], pipelines_dir: Path | None = None) -> list:
+    """What `etl import` would COPY each of `columns`, then the id, as (None: text format)."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            definition = load_pipelines([pipelines_dir] if pipelines_dir else [])[pipeline]
+            return binary_copy_types(connection, definition, reflect_table(connection, definition.table), columns, "id")
+    finally:
+        engine.dispose()
+
+
+KINDS_PIPELINE = """
+name = "kinds"
+table = "kinds"
+key = ["label"]
+[[columns]]
+name = "label"
+headers = ["label"]
+required = true
+[[columns]]
+name = "code"
+headers = ["code"]
+[[columns]]
+name = "n"
+headers = ["n"]
+type = "integer"
+[[columns]]
+name = "big"
+headers = ["big"]
+type = "integer"
+[[columns]]
+name = "amount"
+headers = ["amount"]
+type = "decimal"
+[[columns]]
+name = "day"
+headers = ["day"]
+type = "date"
+[[columns]]
+name = "flag"
+headers = ["flag"]
+type = "boolean"
+"""
+KINDS_HEADER = ["label", "code", "n", "big", "amount", "day", "flag"]
+KINDS_ROWS = [
+    ["José Ñandú\ttab\\slash", "007", "-2147483648", "9223372036854775807", "1234.5", "2024-02-29", "sí"],
+    ["line\nbreak", "0000000001", "2147483647", "-9223372036854775808", "-0.001", "0001-01-01", "no"],
+    ["\\N", "", "", "", "", "", ""],
+    ["plain", "1e3", "0", "5000000000", "1E+3", "9999-12-31", "true"],
+]
+KINDS_STORED = [
+    ("José Ñandú\ttab\\slash", "007", -2147483648, 9223372036854775807, Decimal("1234.500"), date(2024, 2, 29), True),
+    ("line\nbreak", "0000000001", 2147483647, -9223372036854775808, Decimal("-0.001"), date(1, 1, 1), False),
+    ("\\N", None, None, None, None, None, None),
+    ("plain", "1e3", 0, 5000000000, Decimal("1000.000"), date(9999, 12, 31), True),
+]
+
+
+@pytest.fixture
+def kinds_dir(db_url: str, tmp_path: Path) -> Path:
+    postgresql_only(db_url)
+    (tmp_path / "pipes").mkdir()
+    (tmp_path / "pipes" / "kinds.toml").write_text(KINDS_PIPELINE, encoding="utf-8")
+    return tmp_path / "pipes"
+
+
+def test_every_kind_goes_binary_and_arrives_exactly(cli, db_url: str, kinds_dir: Path, tmp_path: Path) -> None:
+    execute(db_url, "CREATE TABLE kinds (id SERIAL PRIMARY KEY, label TEXT NOT NULL, code VARCHAR(20), n INTEGER, "
+                    "big BIGINT, amount NUMERIC(12, 3), day DATE, flag BOOLEAN)")
+    assert copy_types(db_url, "kinds", KINDS_HEADER, kinds_dir) == [
+        "text", "varchar", "int4", "int8", "numeric", "date", "bool", "int4"]
+    path = write_csv(tmp_path / "kinds.csv", KINDS_HEADER, KINDS_ROWS)
+    code, report = import_json(cli, db_url, "--pipelines-dir", str(kinds_dir), "kinds", str(path))
+    assert (code, counts(report)) == (0, ("committed", 4, 0, 0))
+    stored = query(db_url, f"SELECT {', '.join(KINDS_HEADER)} FROM kinds ORDER BY id")
+    assert stored == KINDS_STORED
+    assert [type(v) for v in stored[0]] == [str, str, int, int, Decimal, date, bool]
+
+
+def test_a_value_beyond_the_columns_integer_type_is_a_row_error_not_a_wrapped_number(
+        cli, db_url: str, kinds_dir: Path, tmp_path: Path) -> None:
+    """The binary int2/int4 forms would wrap 2**15 around: the converter's range check stops it."""
+    execute(db_url, "CREATE TABLE kinds (id SERIAL PRIMARY KEY, label TEXT NOT NULL, code TEXT, n SMALLINT, "
+                    "big INTEGER, amount NUMERIC, day DATE, flag BOOLEAN)")
+    assert copy_types(db_url, "kinds", ["label", "n", "big"], kinds_dir) == ["text", "int2", "int4", "int4"]
+    rows = [["a", "", "32767", "2147483647", "", "", ""], ["b", "", "32768", "1", "", "", ""],
+            ["c", "", "1", "2147483648", "", "", ""]]
+    path = write_csv(tmp_path / "big.csv", KINDS_HEADER, rows)
+    code, report = import_json(cli, db_url, "--pipelines-dir", str(kinds_dir), "--max-errors", "5", "kinds", str(path))
+    assert (code, report["inserted"], report["rejected"]) == (0, 1, 2)
+    assert query(db_url, "SELECT label, n, big FROM kinds") == [("a", 32767, 2147483647)]
+
+
+def test_datetime_columns_take_the_text_format(cli, db_url: str, tmp_path: Path) -> None:
+    """A written UTC offset reaches the converter's value: a timestamp column ignores it in
+    text, as it always did, where the binary dumper would refuse the whole file."""
+    postgresql_only(db_url)
+    pipes = tmp_path / "pipes"
+    pipes.mkdir()
+    (pipes / "events.toml").write_text(
+        'name = "events"\ntable = "events"\nkey = ["label"]\n'
+        '[[columns]]\nname = "label"\nheaders = ["label"]\n'
+        '[[columns]]\nname = "at"\nheaders = ["at"]\ntype = "datetime"\n', encoding="utf-8")
+    execute(db_url, "CREATE TABLE events (id SERIAL PRIMARY KEY, label TEXT, at TIMESTAMP)")
+    assert copy_types(db_url, "events", ["label", "at"], pipes) == ["text", None, "int4"]
+    path = write_csv(tmp_path / "events.csv", ["label", "at"],
+                     [["naive", "2024-12-31 18:30:00"], ["offset", "2024-12-31T18:30:00+02:00"], ["none", ""]])
+    code, report = import_json(cli, db_url, "--pipelines-dir", str(pipes), "events", str(path))
+    assert (code, counts(report)) == (0, ("committed", 3, 0, 0))
+    assert query(db_url, "SELECT label, at FROM events ORDER BY id") == [
+        ("naive", datetime(2024, 12, 31, 18, 30)), ("offset", datetime(2024, 12, 31, 18, 30)), ("none", None)]
+
+
+def test_a_table_with_other_compatible_types_goes_binary(cli, db_url: str, tmp_path: Path) -> None:
+    postgresql_only(db_url)
+    execute(db_url, "CREATE TABLE pet (id BIGINT PRIMARY KEY, name TEXT NOT NULL, type VARCHAR(10) NOT NULL, "
+                    "age NUMERIC)")
+    assert copy_types(db_url, "pets", ["name", "type", "age"]) == ["text", "varchar", "numeric", "int8"]
+    rows = [[5000000000, "Rex\\", "dog", 3], [1, "Ñandú", "bird", None], [2, "007", "cat", 0]]
+    path = write_csv(tmp_path / "pets.csv", ["id", "name", "type", "age"], rows)
+    code, report = import_json(cli, db_url, "pets", str(path))
+    assert (code, counts(report)) == (0, ("committed", 3, 0, 0))
+    assert query(db_url, "SELECT id, name, type, age FROM pet ORDER BY id") == [
+        (1, "Ñandú", "bird", None), (2, "007", "cat", Decimal(0)), (5000000000, "Rex\\", "dog", Decimal(3))]
+
+
+def test_a_table_with_types_binary_cannot_take_falls_back_to_text(cli, db_url: str, tmp_path: Path) -> None:
+    """An integer pipeline column into VARCHAR, CHAR (no binary dumper) and an enum: text COPY."""
+    postgresql_only(db_url)
+    execute(db_url, "DROP TYPE IF EXISTS species", "CREATE TYPE species AS ENUM ('cat', 'dog')",
+            "CREATE TABLE pet (id SERIAL PRIMARY KEY, name CHAR(8) NOT NULL, type species NOT NULL, age VARCHAR(4))")
+    assert copy_types(db_url, "pets", ["name", "type", "age"]) == [None, None, None, "int4"]
+    path = write_csv(tmp_path / "pets.csv", ["name", "type", "age"], [["Rex", "dog", "007"], ["Tom", "cat", ""]])
+    code, report = import_json(cli, db_url, "pets", str(path))
+    assert (code, counts(report)) == (0, ("committed", 2, 0, 0))
+    assert query(db_url, "SELECT id, name, type::text, age FROM pet ORDER BY id") == [
+        (1, "Rex     ", "dog", "7"), (2, "Tom     ", "cat", None)]
+
+
+def test_a_lookup_column_is_binary_only_when_the_lookup_values_have_its_type(
+        cli, db_url: str, tmp_path: Path) -> None:
+    """Group ids come from `grupos`: BIGINT ids into an INTEGER column must go as text, where
+    the server checks the range (binary int4 would wrap around)."""
+    postgresql_only(db_url)
+    execute(db_url, "CREATE TABLE grupos (id BIGINT PRIMARY KEY, grupo VARCHAR(300) NOT NULL, "
+                    "descripcion VARCHAR(500) NOT NULL)",
+            "CREATE TABLE contactos (id SERIAL PRIMARY KEY, nombre VARCHAR(100) NOT NULL, "
+            "telefono VARCHAR(11) NOT NULL, grupo_id INTEGER NOT NULL)",
+            "INSERT INTO grupos VALUES (7, 'Familia', ''), (4294967296, 'Lejanos', '')")
+    assert copy_types(db_url, "contacts", ["nombre", "telefono", "grupo_id"]) == ["varchar", "varchar", None, "int4"]
+    path = write_csv(tmp_path / "contacts.csv", ["nombre", "telefono", "grupo"], [["Ana", "0412", "familia"]])
+    code, report = import_json(cli, db_url, "contacts", str(path))
+    assert (code, counts(report)) == (0, ("committed", 1, 0, 0))
+    far = write_csv(tmp_path / "far.csv", ["nombre", "telefono", "grupo"], [["Leo", "0414", "Lejanos"]])
+    code, report = import_json(cli, db_url, "contacts", str(far))
+    assert (code, report["status"]) == (1, "rolled_back")
+    assert "out of range" in report["errors"][0]["message"]
+    assert query(db_url, "SELECT nombre, telefono, grupo_id FROM contactos") == [("Ana", "0412", 7)]
+
+
+def test_built_in_tables_go_binary_lookups_included(db_url: str) -> None:
+    postgresql_only(db_url)
+    init_database(make_engine(db_url))
+    assert copy_types(db_url, "pets", ["name", "type", "age"]) == ["varchar", "varchar", "int4", "int4"]
+    assert copy_types(db_url, "contacts", ["nombre", "telefono", "grupo_id"]) == [
+        "varchar", "varchar", "int4", "int4"]
