@@ -29,7 +29,7 @@ from etl.pipeline.files import (
 )
 from etl.pipeline.lookups import LookupResolver
 from etl.pipeline.results import FileResult, RowError
-from etl.pipeline.rows import RejectedRow, RowProcessor
+from etl.pipeline.rows import RowProcessor
 from etl.pipeline.target import reflect_target
 from etl.readers import ReadOptions, Row, header_test, open_table
 from etl.schema import ensure_ledger, ensure_target_tables
@@ -198,14 +198,8 @@ class FileImport:
         recorded and sent to the rejects file."""
         result = self.result
         numbers = [row.number for row in chunk]
-        rows: list[tuple[Any, ...] | None] = []
-        bad: dict[int, list[RowError]] = {}
-        for number, out in zip(numbers, processor.process_chunk(chunk)):
-            if isinstance(out, RejectedRow):
-                rows.append(out.partial)
-                bad[number] = list(out)
-            else:
-                rows.append(out)
+        rows, rejected_rows = processor.process_chunk(chunk)
+        bad: dict[int, list[RowError]] = {number: list(errors) for number, errors in rejected_rows.items()}
         result.rows_read += len(chunk)
         plan, errors = loader.plan(numbers, rows, bad.keys())
         for error in errors:

@@ -150,10 +150,10 @@ def test_row_processor_converts_good_rows_and_explains_bad_ones() -> None:
     ragged = processor.process(Row(5, ("1", "Rex", "dog", "extra")))
     assert list(ragged) == [RowError(5, None, None, "the row has 4 cells but the header only 3")]
     chunk = [Row(2, ("3", "Rex", "dog")), Row(3, ("-1", "Tom", "cat"))]
-    first, second = processor.process_chunk(chunk)
-    assert first == (3, "Rex", "dog")
-    assert list(second) == [RowError(3, "Edad", "-1", "must be at least 0")]
-    assert processor.process_chunk(chunk[:1]) == [(3, "Rex", "dog")]
+    rows, bad = processor.process_chunk(chunk)
+    assert rows == [(3, "Rex", "dog"), (Unconverted("-1"), "Tom", "cat")]
+    assert list(bad) == [3] and list(bad[3]) == [RowError(3, "Edad", "-1", "must be at least 0")]
+    assert processor.process_chunk(chunk[:1]) == ([(3, "Rex", "dog")], {})
 
 
 def test_fold_name_ignores_case_accents_and_spaces() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from etl.pipeline.binding import Binding
 from etl.pipeline.columns import ColumnConverter, build_column_converter
@@ -60,6 +60,15 @@ class RejectedRow(list[RowError]):
         self.partial = partial
 
 
+class ProcessedChunk(NamedTuple):
+    """A chunk's rows in order (a bad row as its partial values, or None), and the bad rows'
+    problems by row number: empty for the usual all-good chunk, so nobody walks its rows to
+    find out."""
+
+    rows: list[tuple[Any, ...] | None]
+    bad: dict[int, RejectedRow]
+
+
 class RowProcessor:
     """Validates and converts rows of one file for one pipeline.
 
@@ -102,13 +111,13 @@ class RowProcessor:
             self._order.append(len(plain))
         self._fast = _fast_path([s for _, s in plain], [s for _, s in lookups], id_slot)
 
-    def process_chunk(self, chunk: Sequence[Row]) -> list[tuple[Any, ...] | RejectedRow]:
+    def process_chunk(self, chunk: Sequence[Row]) -> ProcessedChunk:
         """`process` for a list of rows, column by column when every row is good: one `map`
         per column instead of a Python call per row is what makes a million rows cheap.
         Any problem in the chunk sends it through `process` row by row, which explains it."""
         values = [row.values for row in chunk]
         if not values or set(map(len, values)) != {self._width}:
-            return [self.process(row) for row in chunk]
+            return self._process_each(chunk)
         try:
             converted = [_convert_column(list(map(cell, values)), convert, whole)
                          for cell, convert, whole in self._cells]
@@ -116,8 +125,20 @@ class RowProcessor:
                           else _convert_column(list(map(cell, values)), convert, whole)
                           for cell, convert, whole in self._lookups]
         except Problem:
-            return [self.process(row) for row in chunk]
-        return list(zip(*[converted[i] for i in self._order]))
+            return self._process_each(chunk)
+        return ProcessedChunk(list(zip(*[converted[i] for i in self._order])), {})
+
+    def _process_each(self, chunk: Sequence[Row]) -> ProcessedChunk:
+        rows: list[tuple[Any, ...] | None] = []
+        bad: dict[int, RejectedRow] = {}
+        for row in chunk:
+            out = self.process(row)
+            if isinstance(out, RejectedRow):
+                rows.append(out.partial)
+                bad[row.number] = out
+            else:
+                rows.append(out)
+        return ProcessedChunk(rows, bad)
 
     def process(self, row: Row) -> tuple[Any, ...] | RejectedRow:
         """The row's values (in `columns` order, then the id if the file has one), or its problems."""
