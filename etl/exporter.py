@@ -197,11 +197,11 @@ class RowStream:
             with self._refusals():
                 self._cursor.execute(self._sql, parameters)
             description = self._cursor.description
+            self._keys = tuple(column[0] for column in description)
+            self._processors = _result_processors(statement, dialect, description)
         except BaseException:
             self._cursor.close()
             raise
-        self._keys = tuple(column[0] for column in description)
-        self._processors = _result_processors(statement, dialect, description)
 
     def keys(self) -> tuple[str, ...]:
         return self._keys

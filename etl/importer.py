@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from time import perf_counter
-from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -165,6 +164,8 @@ class FileImport:
                         self._load_chunk(chunk, processor, loader, rejected)
                         if self.progress is not None:
                             self.progress(self.path, result.rows_read)
+                    if result.rejected <= options.max_errors and not options.dry_run:
+                        loader.finish()
             if result.rejected > options.max_errors:
                 _fail(result, "rejected")
                 return
@@ -174,7 +175,6 @@ class FileImport:
             if options.dry_run:
                 result.status = "dry_run"
                 return
-            loader.finish()
             session.commit()
             result.status = "committed"
 

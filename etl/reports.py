@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, get_args, Literal
 
-from sqlalchemy import Connection, CursorResult, Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from etl.errors import ConfigError, UsageError
-from etl.exporter import open_output, stream_rows
+from etl.exporter import RowStream, open_output, stream_rows
 from etl.pipeline import builtin_pipelines_dir
 from etl.pipeline.definition import (
     pick_definition, read_definition_file, reject_unknown_keys, required_text,
@@ -156,7 +156,7 @@ def _add_chart(
     sheet.insert_chart(span.header_row, span.columns + 1, chart, {"x_offset": 10})
 
 
-def _sheet_rows(connection: Connection, report: Report, sheet: ReportSheet) -> CursorResult[Any]:
+def _sheet_rows(connection: Connection, report: Report, sheet: ReportSheet) -> RowStream:
     """The sheet's rows, streamed; a failing query names the report and sheet, with a hint."""
     try:
         return stream_rows(connection, text(sheet.query))

@@ -145,6 +145,8 @@ def test_excel_compatible_csv_has_bom(cli, seeded: str, tmp_path: Path) -> None:
         (["pets", "-", "--format", "xlsx"], "needs a file name"),
         (["pets", "x.csv", "--columns", "colour"], "--columns: unknown column 'colour'"),
         (["pets", "x.csv", "--where", "colour = 1"], "export query failed"),
+        (["pets", "x.csv", "--where", "name = :who"], "a value is required for bind parameter 'who'"),
+        (["--sql", "SELECT * FROM pet WHERE name = :who", "x.csv"], "a value is required for bind parameter 'who'"),
         (["pets", "x.csv", "--sql", "SELECT 1"], "--sql exports its own query"),
         (["pets", "missing/x.csv"], "does not exist"),
         (["pets", "x.xlsx", "--excel-compatible"], "--excel-compatible is for CSV"),

@@ -13,7 +13,7 @@ import pytest
 from etl.db import make_engine
 from etl.pipeline.spill import DiskRun
 from tests.conftest import SAMPLE_DATA, execute, query, write_csv
-from tests.test_keys import temp_fds
+from tests.test_keys import needs_proc, temp_fds
 
 
 def import_json(cli, db_url: str, *args: str) -> tuple[int, dict]:
@@ -439,6 +439,7 @@ def test_fresh_table_id_given_to_an_earlier_row_of_the_file_is_matched(cli, db_u
         (1, "Max", "dog", 3), (2, "Tom", "cat", 1)]
 
 
+@needs_proc
 def test_repeats_far_apart_are_caught_after_the_seen_keys_move_to_disk(
         cli, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a memory budget of 8 keys the file's ids and keys go to temporary files after the

@@ -70,13 +70,17 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="need
     picks=st.lists(st.tuples(st.booleans(), st.integers(0, 39), INT64), max_size=300),
     chunk_size=st.sampled_from([1, 3, 16, 100]),
     budget=st.sampled_from([0, 1, 5, 33, 10_000]),
+    empty_at=st.lists(st.integers(0, 300), max_size=3),
 )
 def test_repeats_are_reported_exactly_as_a_dict_would(pool: list[int], picks: list[tuple[bool, int, int]],
-                                                      chunk_size: int, budget: int) -> None:
+                                                      chunk_size: int, budget: int, empty_at: list[int]) -> None:
     """Keys from a small pool (many repeats, near and far) mixed with fresh ones, over budgets
-    that keep everything in memory or spill after every chunk and merge the run files."""
+    that keep everything in memory or spill after every chunk and merge the run files; empty
+    chunks (a chunk whose rows all match on the other of id and key) anywhere between them."""
     stream = [pool[index % len(pool)] if repeat else fresh for repeat, index, fresh in picks]
     chunks = [stream[start:start + chunk_size] for start in range(0, len(stream), chunk_size)]
+    for position in empty_at:
+        chunks.insert(min(position, len(chunks)), [])
     with SeenKeys(budget) as seen:
         assert check_all(seen, chunks) == reference(chunks)
 

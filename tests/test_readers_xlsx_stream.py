@@ -150,3 +150,43 @@ def test_a_sheet_cut_short_is_an_error(tmp_path: Path) -> None:
     patch_part(path, SHEET, lambda xml: xml[: size * 2 // 3])
     with pytest.raises(ReadError, match="cannot read the sheet: ValueError: the XML ends early"):
         rows_by("stream", path)
+
+
+def test_a_reference_to_a_character_xml_forbids_is_an_error_as_in_openpyxl(tmp_path: Path) -> None:
+    """`&#233;` is text; `&#0;` or a surrogate would reach the database as a NUL or an
+    unencodable string, and expat (openpyxl) refuses both, so the patterns refuse them too."""
+    path = make_workbook(tmp_path / "c.xlsx", {"S": {"A1": "a", "A2": 1}})
+    patch_part(path, SHEET, lambda xml: xml.replace('<c r="A2" t="n"><v>1</v></c>',
+                                                    "<c r='A2' t='str'><v>caf&#233;</v></c>"))
+    assert rows_by("stream", path) == rows_by("openpyxl", path) == [Row(1, ("a",)), Row(2, ("café",))]
+    for reference in ("&#0;", "&#x1;", "&#xD800;", "&#xFFFE;"):
+        bad = make_workbook(tmp_path / "bad.xlsx", {"S": {"A1": "a", "A2": 1}})
+        cell = f'<c r="A2" t="str"><v>caf{reference}</v></c>'  # double quotes: the patterns' path
+        patch_part(bad, SHEET, lambda xml, cell=cell: xml.replace('<c r="A2" t="n"><v>1</v></c>', cell))
+        with pytest.raises(ReadError, match="not a character XML allows"):
+            rows_by("stream", bad)
+        with pytest.raises(Exception):
+            rows_by("openpyxl", bad)
+
+
+def test_a_damaged_compressed_sheet_is_a_read_error_not_a_crash(tmp_path: Path, cli) -> None:
+    """Bytes flipped inside the deflated sheet: inflating fails (zlib.error) or the CRC does
+    not match (BadZipFile); either way one line naming the file, exit 1, nothing written."""
+    path = make_workbook(tmp_path / "pets.xlsx",
+                         {"S": {"A1": "name", "B1": "type", **{f"A{n}": f"pet {n}" for n in range(2, 400)},
+                                **{f"B{n}": "cat" for n in range(2, 400)}}})
+    with zipfile.ZipFile(path) as package:
+        info = package.getinfo(SHEET)
+    data = bytearray(path.read_bytes())
+    name_length, extra_length = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little"), \
+        int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    for offset in range(start + info.compress_size // 3, start + info.compress_size // 3 + 16):
+        data[offset] ^= 0xFF
+    path.write_bytes(data)
+    with pytest.raises(ReadError, match=f"{path}: "):
+        rows_by("stream", path)
+    database = tmp_path / "t.db"
+    result = cli("import", "--db", f"sqlite:///{database}", "pets", str(path))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and str(path) in result.stderr

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 import zipfile
-from xml.etree import ElementTree
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -102,8 +102,8 @@ def _engine_for(path: Path, sheet: SheetPart) -> Engine:
         return "stream"
     try:
         errors = has_error_cells(path, sheet.part or "")
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as err:
-        raise ReadError(f"{path}: cannot read sheet {sheet.name!r}: {err}") from None
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError) as err:
+        raise ReadError(f"{path}: cannot read sheet {sheet.name!r}: {_first_line(err)}") from None
     return "stream" if errors else "calamine"
 
 
@@ -145,7 +145,7 @@ def _streamed_rows(path: Path, sheet: SheetPart, stack: ExitStack) -> RawRows:
 
     try:
         return stream_rows(path, sheet, stack)
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, ElementTree.ParseError) as err:
+    except Exception as err:  # a damaged package: zip, inflate (zlib.error), XML or encoding errors
         raise ReadError(f"{path}: cannot read sheet {sheet.name!r}: {_first_line(err)}") from None
 
 

@@ -98,13 +98,21 @@ def xml_text(raw: str) -> str:
 
 def _reference(match: re.Match[str]) -> str:
     name = match.group(1)
-    if name.startswith("#x"):
-        return chr(int(name[2:], 16))
     if name.startswith("#"):
-        return chr(int(name[1:]))
+        code = int(name[2:], 16) if name.startswith("#x") else int(name[1:])
+        if not _is_xml_char(code):
+            raise ValueError(f"&{name}; is not a character XML allows")
+        return chr(code)
     if name in _ENTITIES:
         return _ENTITIES[name]
     raise ValueError(f"undefined entity &{name};")
+
+
+def _is_xml_char(code: int) -> bool:
+    """XML 1.0's `Char` production: expat refuses a reference to anything else (NUL, other
+    control characters, surrogates, U+FFFE/U+FFFF)."""
+    return (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF)
 
 
 class SharedStrings:
