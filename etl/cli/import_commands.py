@@ -21,10 +21,10 @@ from etl.cli.app import DbOption, PipelinesDirOption, command, settings_for
 from etl.db import open_database
 from etl.errors import EXIT_OK, EXIT_REJECTED
 from etl.pipeline import get_pipeline
-from etl.pipeline.results import FileResult
+from etl.importing.results import FileResult
 
 if TYPE_CHECKING:
-    from etl.importer import Progress as ProgressCallback
+    from etl.importing.importer import Progress as ProgressCallback
 
 
 @command("import")
@@ -48,7 +48,7 @@ def import_command(
     error_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move rejected files here.")] = None,
 ) -> None:
     """Import files: validate every row, then write each file in one transaction."""
-    from etl.importer import ImportOptions, import_files
+    from etl.importing.importer import ImportOptions, import_files
     from etl.readers import ReadOptions
 
     settings = settings_for(db, pipelines_dir)

@@ -20,14 +20,15 @@ from etl import ledger
 from etl.config import DEFAULT_CHUNK_SIZE
 from etl.db import redact
 from etl.errors import ReadError, UsageError
-from etl.loader import ChunkWriteError, Loader
+from etl.load.loader import ChunkWriteError, Loader
 from etl.pipeline.binding import accepted_names, bind_header
 from etl.pipeline.definition import Pipeline
-from etl.pipeline.files import (
+from etl.importing.files import (
     RejectsWriter, expand_paths, move_file, rejects_path_for, write_error_report,
 )
 from etl.pipeline.lookups import LookupResolver
-from etl.pipeline.results import FileResult, RowError
+from etl.importing.results import FileResult
+from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import RowProcessor
 from etl.pipeline.target import reflect_target
 from etl.readers import ReadOptions, Row, header_test, open_table
