@@ -1,7 +1,8 @@
-"""What importing a file comes to: its status, counts, errors and warnings."""
+"""What importing a file reports: progress while it runs, then its status, counts, errors and warnings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 from etl.pipeline.row_errors import RowError
 
 STATUSES = ("committed", "skipped", "rejected", "rolled_back", "dry_run")
+
+Progress = Callable[[Path, int], None]
+"""Called with the file and the rows read so far, once per chunk."""
 
 
 @dataclass
@@ -26,6 +30,9 @@ class FileResult:
     seconds: float = 0.0
     errors: list[RowError] = field(default_factory=list)
     errors_total: int = 0
+    warnings: list[RowError] = field(default_factory=list)
+    """Things a person should know that did not change what landed (a leading zero that
+    looks lost, a formula without a cached value, …)."""
     detected: dict[str, str] = field(default_factory=dict)
     run_id: int | None = None
     moved_to: Path | None = None
@@ -34,7 +41,7 @@ class FileResult:
     def succeeded(self) -> bool:
         return self.status in ("committed", "skipped", "dry_run")
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The `--json` document's entry for this file (the spec's keys, then extras)."""
         return {
             "path": str(self.path),
@@ -45,7 +52,8 @@ class FileResult:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "seconds": round(self.seconds, 3),
-            "errors": [error.as_dict() for error in self.errors],
+            "errors": [error.to_dict() for error in self.errors],
+            "warnings": [warning.to_dict() for warning in self.warnings],
             "errors_total": self.errors_total,
             "lookups_created": self.lookups_created,
             "detected": dict(self.detected),

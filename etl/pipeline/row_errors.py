@@ -21,5 +21,5 @@ class RowError:
         value = f" (value {self.value!r})" if self.value not in (None, "") else ""
         return f"{where}: {self.message}{value}"
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
