@@ -18,7 +18,7 @@ from etl.pipeline.columns import ColumnConverter, build_column_converter
 from etl.pipeline.convert import Converter, Problem, build_converter
 from etl.pipeline.definition import Column, Pipeline
 from etl.pipeline.lookups import LookupResolver
-from etl.pipeline.results import RowError
+from etl.pipeline.row_errors import RowError
 from etl.pipeline.target import Target
 from etl.readers.base import Row
 

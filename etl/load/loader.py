@@ -3,11 +3,11 @@
 Per chunk: reject keys repeated inside the file, find the table rows the chunk's keys match
 (one query by primary key per chunk, no per-row queries), then write new rows and changed
 rows with one executemany each. Matching works on tables without any index: the table's
-existing keys are read once per file into a compact hash index (see `etl.pipeline.keys`),
+existing keys are read once per file into a compact hash index (see `etl.load.keys`),
 and each proposed match is confirmed on the real values.
 
 The write itself is a small replaceable strategy chosen per dialect by
-`etl.pipeline.dialect_writers.writer_for` (PostgreSQL COPY, MariaDB multi-row upserts,
+`etl.load.dialects.writer_for` (PostgreSQL COPY, MariaDB multi-row upserts,
 executemany elsewhere); matching does not depend on it.
 """
 
@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, literal, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from etl.errors import EtlError
-from etl.pipeline.bulk import ExistingRowReader
+from etl.load.existing import ExistingRowReader
 from etl.pipeline.definition import Pipeline
-from etl.pipeline.dialect_writers import writer_for
-from etl.pipeline.keys import ExistingKeys, SeenKeys, key_hasher
-from etl.pipeline.results import RowError
+from etl.load.dialects import writer_for
+from etl.load.keys import ExistingKeys, SeenKeys, key_hasher
+from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import Unconverted
 from etl.pipeline.target import Target
 
@@ -90,8 +90,8 @@ class Loader:
         self._existing: ExistingKeys | None = None
         connection = session.connection()
         self._table_was_empty = connection.execute(
-            select(func.count()).select_from(self._table)
-        ).scalar_one() == 0
+            select(literal(1)).select_from(self._table).limit(1)
+        ).first() is None
         self._writer = writer_for(connection, pipeline, self._table, self._columns, target.primary_key)
         self._reader = ExistingRowReader(connection.dialect, self._table, self._columns, target.primary_key)
         self._explicit_ids = False

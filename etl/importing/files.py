@@ -10,7 +10,8 @@ from types import TracebackType
 
 from etl.errors import UsageError
 from etl.pipeline.definition import Pipeline
-from etl.pipeline.results import FileResult, RowError
+from etl.importing.results import FileResult
+from etl.pipeline.row_errors import RowError
 
 
 def expand_paths(pipeline: Pipeline, paths: Iterable[Path]) -> list[Path]:
