@@ -183,13 +183,16 @@ class Database:
         write_template(self.pipeline(pipeline), path)
         return path
 
-    def history(self, *, limit: int = 20, pipeline: str | None = None) -> list[RunRecord]:
-        """The latest import runs from the ledger, newest first."""
-        from etl.ledger import recent_runs
-        from etl.schema import ensure_ledger
+    def history(self, *, limit: int = 20, pipeline: str | None = None,
+                status: str | None = None) -> list[RunRecord]:
+        """The latest import attempts from the ledger, newest first, optionally of one pipeline
+        or one status. Reading creates nothing: before the first import there are none."""
+        from etl.importing.results import STATUSES
+        from etl.ledger import RUNNING, recent_runs
 
-        ensure_ledger(self.engine)
-        return recent_runs(self.engine, limit, pipeline)
+        if status is not None and status not in (*STATUSES, RUNNING):
+            raise UsageError(f"unknown status {status!r}; one of {', '.join((*STATUSES, RUNNING))}")
+        return recent_runs(self.read_only_engine, limit, pipeline, status)
 
 
 def import_options(options: ImportKeywords) -> ImportOptions:

@@ -332,7 +332,7 @@ def test_history_lists_runs_newest_first(cli, db_url: str) -> None:
     cli("import", "--db", db_url, "contacts", str(SAMPLE_DATA / "contactos_con_errores.csv"))
     result = cli("history", "--db", db_url, "--json")
     assert result.exit_code == 0
-    runs = [json.loads(line) for line in result.stdout.splitlines()]
+    runs = json.loads(result.stdout)["runs"]
     assert [(r["pipeline"], r["status"], r["rows_read"], r["inserted"], r["rejected"]) for r in runs] == [
         ("contacts", "rejected", 5, 0, 4), ("pets", "committed", 4, 4, 0)]
     assert runs[0]["error"].startswith(f"{SAMPLE_DATA / 'contactos_con_errores.csv'}:3:Nombre")

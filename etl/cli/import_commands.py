@@ -22,10 +22,10 @@ from etl.errors import EXIT_OK, EXIT_REJECTED
 from etl.importing.results import FileResult, Progress
 
 
-@command("import")
+@command("import", json_collection="files", timestamps=True)
 def import_command(
-    pipeline: Annotated[str, typer.Argument(help="Pipeline name (see `etl pipelines`).")],
-    paths: Annotated[list[Path], typer.Argument(help="Files, or folders of files, to import.")],
+    pipeline: Annotated[str, typer.Argument(metavar="PIPELINE", help="Pipeline name (see `etl pipelines`).")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Files, or folders of files, to import.")],
     db: DbOption = None,
     pipelines_dir: PipelinesDirOption = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Rows per flush.")] = 10_000,
@@ -42,7 +42,11 @@ def import_command(
     archive_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move committed files here.")] = None,
     error_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move rejected files here.")] = None,
 ) -> None:
-    """Import files: validate every row, then write each file in one transaction."""
+    """Import files, or every file of a folder, one transaction each.
+
+    Every row is validated before anything is written; a file lands whole or not at all,
+    and a file already imported is skipped.
+    """
     with database_for(db, pipelines_dir) as database, \
             _progress(enabled=not (quiet or as_json) and sys.stderr.isatty()) as progress:
         results = database.import_files(
@@ -52,32 +56,6 @@ def import_command(
         )
     _render(results, as_json)
     raise typer.Exit(EXIT_OK if all(r.succeeded for r in results) else EXIT_REJECTED)
-
-
-@command("history")
-def history_command(
-    db: DbOption = None,
-    limit: Annotated[int, typer.Option(min=1, help="How many runs to show.")] = 20,
-    pipeline: Annotated[str | None, typer.Option(help="Only runs of this pipeline.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead.")] = False,
-) -> None:
-    """Recent import runs from the ledger, newest first."""
-    from rich.console import Console
-    from rich.table import Table
-
-    with database_for(db) as database:
-        runs = database.history(limit=limit, pipeline=pipeline)
-    if as_json:
-        for run in runs:
-            typer.echo(json.dumps({**run.__dict__, "started_at": str(run.started_at),
-                                   "finished_at": str(run.finished_at) if run.finished_at else None}))
-        return
-    table = Table("run", "started (UTC)", "pipeline", "status", "read", "ins", "upd", "same", "rej", "file")
-    for run in runs:
-        table.add_row(str(run.id), run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.pipeline, run.status,
-                      *(str(n) for n in (run.rows_read, run.inserted, run.updated, run.unchanged, run.rejected)),
-                      run.path + (f"\n{run.error.splitlines()[0]}" if run.error else ""))
-    Console(width=200 if not sys.stdout.isatty() else None).print(table)
 
 
 def _render(results: list[FileResult], as_json: bool) -> None:

@@ -10,7 +10,10 @@ from etl.cli.app import DbOption, PipelinesDirOption, command, database_for
 
 @command("init")
 def init_command(db: DbOption = None) -> None:
-    """Create the target tables and etl's bookkeeping if missing (safe to run again)."""
+    """Create the target tables and etl's bookkeeping where missing.
+
+    Safe to run again: an existing table is never altered.
+    """
     with database_for(db) as database:
         created = database.init()
     if created:
@@ -20,13 +23,13 @@ def init_command(db: DbOption = None) -> None:
 
 
 @command("pipelines")
-def pipelines_command(pipelines_dir: PipelinesDirOption = None) -> None:
-    """List the pipelines: target table, key and accepted column names."""
+def pipelines_command(db: DbOption = None, pipelines_dir: PipelinesDirOption = None) -> None:
+    """List the pipelines: target table, key, accepted columns."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table("pipeline", "table", "key", "accepted columns", show_lines=True)
-    for pipeline in database_for(pipelines_dir=pipelines_dir).pipelines().values():
+    for pipeline in database_for(db, pipelines_dir).pipelines().values():
         accepted = "\n".join(
             f"{column}: {' | '.join(headers)}" for column, headers in pipeline.accepted_headers.items()
         )
