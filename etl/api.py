@@ -135,11 +135,14 @@ class Database:
                      **options: Unpack[ImportKeywords]) -> list[FileResult]:
         """Import files (a folder stands for its files, in name order), each in its own
         transaction; one result per file."""
+        from etl.importing.files import expand_paths
         from etl.importing.importer import import_files
 
         chosen = self.pipeline(pipeline)
         progress = options.pop("progress", None)
-        return import_files(self.engine, chosen, [Path(p) for p in paths], import_options(options), progress)
+        settings = import_options(options)
+        files = expand_paths(chosen, [Path(p) for p in paths])  # a wrong call opens no database
+        return import_files(self.engine, chosen, files, settings, progress)
 
     def export(self, source: str | None, output: str | Path | BinaryIO, *, sql: str | None = None,
                columns: Sequence[str] = (), where: str | None = None, order_by: str | None = None,
