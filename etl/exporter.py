@@ -250,7 +250,8 @@ def _literal_sql(statement: Any, dialect: Dialect) -> str:
 
 def _streaming_cursor(connection: Connection) -> Any:
     """A DB-API cursor that fetches rows from the server as they are asked for."""
-    dialect, driver_connection = connection.dialect, connection.connection.driver_connection
+    dialect = connection.dialect
+    driver_connection: Any = connection.connection.driver_connection  # psycopg, PyMySQL or sqlite3
     if dialect.driver == "psycopg":
         return driver_connection.cursor(name="etl_export")
     if dialect.driver == "pymysql":
@@ -274,7 +275,7 @@ def _result_processors(statement: Any, dialect: Dialect, description: Sequence[A
 
 
 def _processed(rows: Sequence[Sequence[Any]], processors: list[tuple[int, Any]]) -> list[Sequence[Any]]:
-    processed = []
+    processed: list[Sequence[Any]] = []
     for row in rows:
         values = list(row)
         for position, processor in processors:

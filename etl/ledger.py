@@ -56,7 +56,9 @@ def start_run(engine: Engine, pipeline: str, path: Path, sha256: str, status: st
         "host": socket.gethostname()[:255], "pid": os.getpid(),
     }
     with engine.begin() as connection:
-        return int(connection.execute(insert(ImportRun).values(values)).inserted_primary_key[0])
+        key = connection.execute(insert(ImportRun).values(values)).inserted_primary_key
+    assert key is not None  # a one-row INSERT has one
+    return int(key[0])
 
 
 def finish_run(

@@ -71,7 +71,7 @@ def write_template(pipeline: Pipeline, output: Path) -> None:
 
 def _write_entry_sheet(book: XlsxBook, pipeline: Pipeline, columns: list[TemplateColumn]) -> None:
     sheet = book.add_sheet(pipeline.name)
-    formats = {fmt: book.workbook.add_format({"num_format": fmt})
+    formats: dict[str | int | None, Any] = {fmt: book.workbook.add_format({"num_format": fmt})
                for fmt in {column.cell_format for column in columns} if fmt is not None}
     for col, column in enumerate(columns):
         sheet.write_string(0, col, column.header, book.header_format)
@@ -116,11 +116,11 @@ def _template_column(pipeline: Pipeline, column: Column) -> TemplateColumn:
         lookup = column.lookup
         length = _model_length(lookup.table, lookup.match)
         creates = "a new name is added" if lookup.on_missing == "create" else "it must already exist"
-        rules = f"the {lookup.match} name from {lookup.table} ({creates})"
+        described = f"the {lookup.match} name from {lookup.table} ({creates})"
         if length:
-            rules += f"; at most {length} characters"
-        validation = _length_validation(length)
-        return TemplateColumn(lookup.header, "text", column.required, rules, validation, TEXT_FORMAT)
+            described += f"; at most {length} characters"
+        return TemplateColumn(lookup.header, "text", column.required, described, _length_validation(length),
+                              TEXT_FORMAT)
     rules: list[str] = []
     validation: dict[str, Any] | None = None
     if column.kind == "text":

@@ -13,7 +13,7 @@ from tests.conftest import PROJECT_ROOT
 
 NOT_AT_START = (
     "etl.exporter", "etl.reports", "etl.templates", "etl.writers", "xlsxwriter", "openpyxl",
-    "python_calamine", "pandas", "charset_normalizer", "etl.importer", "etl.loader", "etl.schema",
+    "python_calamine", "pandas", "charset_normalizer", "etl.importing.importer", "etl.load.loader", "etl.schema",
     "numpy", "sqlalchemy.orm", "rich",
 )
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from etl.db import make_engine
-from etl.pipeline.spill import DiskRun
+from etl.load.spill import DiskRun
 from tests.conftest import SAMPLE_DATA, execute, query, write_csv
 from tests.test_keys import needs_proc, temp_fds
 
@@ -445,7 +445,7 @@ def test_repeats_far_apart_are_caught_after_the_seen_keys_move_to_disk(
     """With a memory budget of 8 keys the file's ids and keys go to temporary files after the
     first chunks; a repeat hundreds of rows later still names the earlier row, and no
     temporary file outlives the import."""
-    monkeypatch.setattr("etl.pipeline.keys.MEMORY_BUDGET", 8)
+    monkeypatch.setattr("etl.load.keys.MEMORY_BUDGET", 8)
     spilled: list[int] = []
     write = DiskRun.write
     monkeypatch.setattr(DiskRun, "write", lambda blocks, length: spilled.append(length) or write(blocks, length))

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.pipeline.keys import SeenKeys
-from etl.pipeline.spill import BLOCK_KEYS, FENCE_EVERY, BloomFilter
+from etl.load.keys import SeenKeys
+from etl.load.spill import BLOCK_KEYS, FENCE_EVERY, BloomFilter
 
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 

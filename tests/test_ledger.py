@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 
 from etl import ledger
-from etl.importer import ImportOptions, import_file
+from etl.importing.importer import ImportOptions, import_file
 from etl.models import LoadedFile
 from etl.pipeline import get_pipeline
 from etl.schema import ensure_ledger, ensure_target_tables

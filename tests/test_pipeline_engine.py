@@ -15,9 +15,9 @@ from etl.pipeline.binding import bind_header
 from etl.pipeline.columns import build_column_converter
 from etl.pipeline.convert import Problem, build_converter
 from etl.pipeline.definition import Column, Pipeline, get_pipeline
-from etl.pipeline.keys import ExistingKeys, SeenKeys, key_hasher
+from etl.load.keys import ExistingKeys, SeenKeys, key_hasher
 from etl.pipeline.lookups import fold_name
-from etl.pipeline.results import RowError
+from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import RejectedRow, RowProcessor, Unconverted
 from etl.pipeline.target import Target
 from etl.readers.base import Row

@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from etl.api import Database
 from etl.config import Settings
 from etl.db import redact, safe_url
 from etl.errors import EXIT_REJECTED, EXIT_USAGE, EtlError
@@ -66,6 +67,11 @@ def main_options(
 def settings_for(db: str | None = None, pipelines_dir: Path | None = None) -> Settings:
     """Resolve the shared options of the current command into Settings."""
     return Settings.resolve(db=db, pipelines_dir=pipelines_dir, debug=_debug_enabled())
+
+
+def database_for(db: str | None = None, pipelines_dir: Path | None = None) -> Database:
+    """The `Database` the current command works on (nothing is opened until it is used)."""
+    return Database(settings_for(db, pipelines_dir))
 
 
 def _debug_enabled() -> bool:

@@ -1,9 +1,9 @@
 """`etl export`, `etl report` and `etl template`: the commands that write files from the database.
 
-The exporter, the report and template writers and the database layer are imported inside
-the commands: this module is imported on every start of `etl` to register its commands,
-and those imports (XlsxWriter, SQLAlchemy's ORM, the writers) would cost every other
-command, `etl import` included, a few tenths of a second.
+Each parses its options and calls one `Database` method, which imports the exporter, the
+report and template writers only when used: this module is imported on every start of `etl`
+to register its commands, and those imports (XlsxWriter, SQLAlchemy's ORM, the writers)
+would cost every other command, `etl import` included, a few tenths of a second.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from etl.cli.app import DbOption, PipelinesDirOption, command, settings_for
+from etl.cli.app import DbOption, PipelinesDirOption, command, database_for
 from etl.errors import UsageError
 
 
@@ -42,40 +42,20 @@ def export_command(
     ] = False,
 ) -> None:
     """Export a pipeline's table, any table, or a query (read-only, streamed)."""
-    from etl.db import open_database
-    from etl.exporter import ExportRequest, export, export_format
-    from etl.pipeline import load_pipelines
-
     name: str | None = source
     if sql is not None and output is None:
         name, output = None, source
     if output is None:
         raise UsageError("give SOURCE and OUTPUT, e.g. `etl export pets pets.xlsx`")
-    settings = settings_for(db, pipelines_dir)
-    chosen = export_format(output, fmt)
-    if output == "-" and chosen == "xlsx":
-        raise UsageError("an .xlsx export needs a file name, not -")
-    if excel_compatible and chosen != "csv":
-        raise UsageError(f"--excel-compatible is for CSV; a .{chosen} export needs no BOM")
-    request = ExportRequest(
-        source=name,
-        sql=sql,
-        columns=tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else (),
-        where=where,
-        order_by=order_by,
-        limit=limit,
-    )
-    engine = open_database(settings.database_url, read_only=True)
+    picked = tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else ()
     try:
-        target = sys.stdout.buffer if output == "-" else Path(output)
-        count = export(engine, request, load_pipelines(settings.pipelines_dirs), target, chosen,
-                       excel_compatible=excel_compatible)
+        with database_for(db, pipelines_dir) as database:
+            count = database.export(name, output, sql=sql, columns=picked, where=where, order_by=order_by,
+                                    limit=limit, file_format=fmt, excel_compatible=excel_compatible)
     except BrokenPipeError:
         # The reader of stdout stopped early (`| head`): not an error, and nothing more to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(0) from None
-    finally:
-        engine.dispose()
     typer.echo(f"exported {count} rows to {output if output != '-' else 'stdout'}", err=output == "-")
 
 
@@ -87,20 +67,10 @@ def report_command(
     pipelines_dir: PipelinesDirOption = None,
 ) -> None:
     """Write a named report (a formatted workbook with charts) from the database."""
-    from etl.db import open_database
-    from etl.reports import get_report, write_report
-
-    settings = settings_for(db, pipelines_dir)
-    report = get_report(name, settings.pipelines_dirs)
-    if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"a report is an .xlsx workbook; name the output {output.stem}.xlsx")
-    engine = open_database(settings.database_url, read_only=True)
-    try:
-        counts = write_report(engine, report, output)
-    finally:
-        engine.dispose()
+    with database_for(db, pipelines_dir) as database:
+        counts = database.report(name, output)
     summary = ", ".join(f"{sheet}: {rows} rows" for sheet, rows in counts.items())
-    typer.echo(f"wrote report {report.name} to {output} ({summary})")
+    typer.echo(f"wrote report {name} to {output} ({summary})")
 
 
 @command("template")
@@ -110,12 +80,6 @@ def template_command(
     pipelines_dir: PipelinesDirOption = None,
 ) -> None:
     """Write an empty spreadsheet with the pipeline's headers, notes and validation."""
-    from etl.pipeline import get_pipeline
-    from etl.templates import write_template
-
-    settings = settings_for(pipelines_dir=pipelines_dir)
-    pipeline = get_pipeline(pipeline_name, settings.pipelines_dirs)
-    if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"a template is an .xlsx workbook; name the output {output.stem}.xlsx")
-    write_template(pipeline, output)
-    typer.echo(f"wrote template for {pipeline.name} to {output}")
+    database = database_for(pipelines_dir=pipelines_dir)
+    database.template(pipeline_name, output)
+    typer.echo(f"wrote template for {pipeline_name} to {output}")

@@ -1,9 +1,9 @@
-"""`etl import` and `etl history`: parse options, call the importer, render the outcome.
+"""`etl import` and `etl history`: parse options, call one `Database` method, render the outcome.
 
-The importer (with the loader, numpy and SQLAlchemy's ORM), the readers, the ledger, the
-schema and rich are imported inside the commands, as in export_commands: this module is
-imported on every start of `etl` to register its commands, and those imports would cost
-every other command (`etl export` included) about 0.3 s.
+rich is imported inside the commands, and `Database` imports the importer (with the loader,
+numpy and SQLAlchemy's ORM) only when a method needs it: this module is imported on every
+start of `etl` to register its commands, and those imports would cost every other command
+about 0.3 s.
 """
 
 from __future__ import annotations
@@ -13,18 +13,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from etl.cli.app import DbOption, PipelinesDirOption, command, settings_for
-from etl.db import open_database
+from etl.cli.app import DbOption, PipelinesDirOption, command, database_for
 from etl.errors import EXIT_OK, EXIT_REJECTED
-from etl.pipeline import get_pipeline
-from etl.pipeline.results import FileResult
-
-if TYPE_CHECKING:
-    from etl.importer import Progress as ProgressCallback
+from etl.importing.results import FileResult, Progress
 
 
 @command("import")
@@ -48,22 +43,13 @@ def import_command(
     error_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move rejected files here.")] = None,
 ) -> None:
     """Import files: validate every row, then write each file in one transaction."""
-    from etl.importer import ImportOptions, import_files
-    from etl.readers import ReadOptions
-
-    settings = settings_for(db, pipelines_dir)
-    definition = get_pipeline(pipeline, settings.pipelines_dirs)
-    options = ImportOptions(
-        chunk_size=chunk_size, max_errors=max_errors, rejects=rejects, dry_run=dry_run, force=force,
-        read=ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row),
-        archive_dir=archive_dir, error_dir=error_dir,
-    )
-    engine = open_database(settings.database_url)
-    try:
-        with _progress(enabled=not (quiet or as_json) and sys.stderr.isatty()) as progress:
-            results = import_files(engine, definition, paths, options, progress)
-    finally:
-        engine.dispose()
+    with database_for(db, pipelines_dir) as database, \
+            _progress(enabled=not (quiet or as_json) and sys.stderr.isatty()) as progress:
+        results = database.import_files(
+            pipeline, paths, chunk_size=chunk_size, max_errors=max_errors, rejects=rejects,
+            dry_run=dry_run, force=force, encoding=encoding, delimiter=delimiter, sheet=sheet,
+            header_row=header_row, archive_dir=archive_dir, error_dir=error_dir, progress=progress,
+        )
     _render(results, as_json)
     raise typer.Exit(EXIT_OK if all(r.succeeded for r in results) else EXIT_REJECTED)
 
@@ -79,15 +65,8 @@ def history_command(
     from rich.console import Console
     from rich.table import Table
 
-    from etl.ledger import recent_runs
-    from etl.schema import ensure_ledger
-
-    engine = open_database(settings_for(db).database_url)
-    try:
-        ensure_ledger(engine)
-        runs = recent_runs(engine, limit, pipeline)
-    finally:
-        engine.dispose()
+    with database_for(db) as database:
+        runs = database.history(limit=limit, pipeline=pipeline)
     if as_json:
         for run in runs:
             typer.echo(json.dumps({**run.__dict__, "started_at": str(run.started_at),
@@ -103,7 +82,7 @@ def history_command(
 
 def _render(results: list[FileResult], as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps({"files": [r.as_dict() for r in results]}, ensure_ascii=False))
+        typer.echo(json.dumps({"files": [r.to_dict() for r in results]}, ensure_ascii=False))
         return
     if not results:
         typer.echo("no files to import")
@@ -126,18 +105,19 @@ def summary_line(result: FileResult) -> str:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
+def _progress(enabled: bool) -> Iterator[Progress | None]:
     """A rich progress display on stderr (rows so far per file), or nothing."""
     if not enabled:
         yield None
         return
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as ProgressBar
+    from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
                TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        tasks: dict[Path, int] = {}
+    with ProgressBar(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[Path, TaskID] = {}
 
         def update(path: Path, rows: int) -> None:
             if path not in tasks:

@@ -1,31 +1,22 @@
-"""`etl init` and `etl pipelines`. The schema (SQLAlchemy's ORM models) and rich are imported
-inside the commands that use them, to keep every command's start-up short."""
+"""`etl init` and `etl pipelines`: parse options, call one `Database` method, render the
+outcome (rich is imported inside the command that uses it, to keep start-up short)."""
 
 from __future__ import annotations
 
 import typer
 
-from etl.cli.app import DbOption, PipelinesDirOption, command, settings_for
-from etl.db import open_database, safe_url
-from etl.pipeline import load_pipelines
+from etl.cli.app import DbOption, PipelinesDirOption, command, database_for
 
 
 @command("init")
 def init_command(db: DbOption = None) -> None:
     """Create the target tables and etl's bookkeeping if missing (safe to run again)."""
-    from etl.schema import init_database
-
-    settings = settings_for(db)
-    engine = open_database(settings.database_url)
-    try:
-        created = init_database(engine)
-    finally:
-        engine.dispose()
-    where = safe_url(settings.database_url)
+    with database_for(db) as database:
+        created = database.init()
     if created:
-        typer.echo(f"created {', '.join(created)} in {where}")
+        typer.echo(f"created {', '.join(created)} in {database.url}")
     else:
-        typer.echo(f"nothing to do: every table already exists in {where}")
+        typer.echo(f"nothing to do: every table already exists in {database.url}")
 
 
 @command("pipelines")
@@ -34,9 +25,8 @@ def pipelines_command(pipelines_dir: PipelinesDirOption = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    settings = settings_for(pipelines_dir=pipelines_dir)
     table = Table("pipeline", "table", "key", "accepted columns", show_lines=True)
-    for pipeline in load_pipelines(settings.pipelines_dirs).values():
+    for pipeline in database_for(pipelines_dir=pipelines_dir).pipelines().values():
         accepted = "\n".join(
             f"{column}: {' | '.join(headers)}" for column, headers in pipeline.accepted_headers.items()
         )

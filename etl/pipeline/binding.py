@@ -12,7 +12,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 
 from etl.pipeline.definition import Column, Pipeline
-from etl.pipeline.results import RowError
+from etl.pipeline.row_errors import RowError
 from etl.readers.headers import normalize_header
 
 REJECTS_COLUMNS = ("row", "error")

@@ -47,7 +47,7 @@ def _text_column(
         if not all(values):
             if required:
                 raise Problem("a cell is empty")
-            values = [value or empty for value in values]
+            return [value or empty for value in values]
         return values
 
     return convert

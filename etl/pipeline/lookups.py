@@ -125,7 +125,9 @@ class LookupResolver:
         if self.lookup.value in row:
             value = row[self.lookup.value]
         else:
-            value = result.inserted_primary_key[0]
+            key = result.inserted_primary_key
+            assert key is not None  # a one-row INSERT has one
+            value = key[0]
         self._by_name[fold_name(name)] = [value]
         self._values.add(value)
         self.created += 1

@@ -18,9 +18,16 @@ from etl.pipeline.columns import ColumnConverter, build_column_converter
 from etl.pipeline.convert import Converter, Problem, build_converter
 from etl.pipeline.definition import Column, Pipeline
 from etl.pipeline.lookups import LookupResolver
-from etl.pipeline.results import RowError
+from etl.pipeline.row_errors import RowError
 from etl.pipeline.target import Target
 from etl.readers.base import Row
+
+
+# A lookup's (cell getter, converter, whole-column converter); a lookup made from several
+# cells has no getter and converts the whole row.
+_LookupPlan = tuple[
+    Callable[[Sequence[str]], str] | None, Callable[[Any], Any], ColumnConverter | None
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +106,8 @@ class RowProcessor:
                                  build_column_converter(id_column, int_range=id_range))
         self._slots = [slot for _, slot in plain + lookups] + ([id_slot] if id_slot else [])
         cells = [s for _, s in plain] + ([id_slot] if id_slot else [])
-        self._cells = [(itemgetter(int(s.index)), s.cell_converter, s.column_converter)  # type: ignore[arg-type]
-                       for s in cells]
-        self._lookups = [
+        self._cells = [_cell_plan(s) for s in cells]
+        self._lookups: list[_LookupPlan] = [
             (itemgetter(s.index), s.cell_converter, s.column_converter) if s.cell_converter is not None
             else (None, s.convert, None)
             for _, s in lookups
@@ -197,6 +203,12 @@ def _convert_column(cells: list[str], convert: Converter, whole: ColumnConverter
         except Problem:
             pass  # some cell is not plainly good: cell by cell finds out which, and why
     return list(map(convert, cells))
+
+
+def _cell_plan(slot: Slot) -> tuple[Callable[[Sequence[str]], str], Converter, ColumnConverter | None]:
+    """A one-cell slot's (cell getter, converter, whole-column converter)."""
+    assert slot.index is not None and slot.cell_converter is not None
+    return itemgetter(slot.index), slot.cell_converter, slot.column_converter
 
 
 def _cell_slot(convert: Converter, index: int, header: Sequence[str],

@@ -96,7 +96,7 @@ def checked_encoding(name: str) -> str:
         info = codecs.lookup(name)
     except LookupError:
         raise UsageError(f"unknown encoding {name!r} (try utf-8, utf-8-sig, utf-16, cp1252 or latin-1)") from None
-    if not info._is_text_encoding:  # type: ignore[attr-defined]
+    if not info._is_text_encoding:
         raise UsageError(f"{name!r} is not a text encoding")
     return display_name(info.name)
 

@@ -30,10 +30,10 @@ import re
 import tempfile
 import zipfile
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 from xml.etree import ElementTree
 
 from etl.readers.cells import cell_text
@@ -277,12 +277,13 @@ def complete_elements(
     ends. Its parent (named in `parent_tags`) is emptied after every chunk so finished
     elements are freed; the element still being built stays referenced by the parser and
     by `pending`."""
-    parser = ElementTree.XMLPullParser(events=("start",))
+    parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(events=("start",))
     pending: ElementTree.Element | None = None
     parents: list[ElementTree.Element] = []
     while chunk := stream.read(CHUNK):
         parser.feed(chunk)
-        for _, element in parser.read_events():
+        # Only "start" events were asked for: each carries its element.
+        for _, element in cast(Iterator[tuple[str, ElementTree.Element]], parser.read_events()):
             if element.tag in tags:
                 if pending is not None:
                     yield pending
@@ -308,8 +309,9 @@ class CellText:
         self._date_styles = date_styles
         self._duration_styles = duration_styles
         self._epoch = epoch
-        self._from_excel = from_excel
-        self._from_iso = from_ISO8601
+        # openpyxl's stubs leave these untyped.
+        self._from_excel: Callable[..., Any] = from_excel
+        self._from_iso: Callable[[str], Any] = from_ISO8601
         self._dates: dict[tuple[str, int], str] = {}
 
     def __call__(self, raw: str | None, kind: str | None, style: str | None) -> str:

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from etl.db import make_engine
-from etl.pipeline.bulk import ExecutemanyWriter
+from etl.load.executemany import ExecutemanyWriter
 from etl.pipeline.definition import load_pipelines
-from etl.pipeline.dialect_writers import (
+from etl.load.dialects import (
     MysqlUpsertWriter,
     PostgresCopyWriter,
     binary_copy_types,

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
-from etl.pipeline.bulk import ExecutemanyWriter
+from etl.load.executemany import ExecutemanyWriter
 from etl.pipeline.definition import Pipeline
 
 _BINARY_TYPES: dict[tuple[str, str], str] = {

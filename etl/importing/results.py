@@ -1,31 +1,18 @@
-"""What an import reports: problems with rows, and the outcome of each file."""
+"""What importing a file reports: progress while it runs, then its status, counts, errors and warnings."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from etl.pipeline.row_errors import RowError
+
 STATUSES = ("committed", "skipped", "rejected", "rolled_back", "dry_run")
 
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem: the row a person sees (None for the whole file), the column, the value."""
-
-    row: int | None
-    column: str | None
-    value: str | None
-    message: str
-
-    def describe(self, path: Path | str) -> str:
-        """`path:row:column: message (value 'x')`, leaving out what is unknown."""
-        where = ":".join(str(part) for part in (path, self.row, self.column) if part is not None)
-        value = f" (value {self.value!r})" if self.value not in (None, "") else ""
-        return f"{where}: {self.message}{value}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+Progress = Callable[[Path, int], None]
+"""Called with the file and the rows read so far, once per chunk."""
 
 
 @dataclass
@@ -43,6 +30,9 @@ class FileResult:
     seconds: float = 0.0
     errors: list[RowError] = field(default_factory=list)
     errors_total: int = 0
+    warnings: list[RowError] = field(default_factory=list)
+    """Things a person should know that did not change what landed (a leading zero that
+    looks lost, a formula without a cached value, …)."""
     detected: dict[str, str] = field(default_factory=dict)
     run_id: int | None = None
     moved_to: Path | None = None
@@ -51,7 +41,7 @@ class FileResult:
     def succeeded(self) -> bool:
         return self.status in ("committed", "skipped", "dry_run")
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The `--json` document's entry for this file (the spec's keys, then extras)."""
         return {
             "path": str(self.path),
@@ -62,7 +52,8 @@ class FileResult:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "seconds": round(self.seconds, 3),
-            "errors": [error.as_dict() for error in self.errors],
+            "errors": [error.to_dict() for error in self.errors],
+            "warnings": [warning.to_dict() for warning in self.warnings],
             "errors_total": self.errors_total,
             "lookups_created": self.lookups_created,
             "detected": dict(self.detected),

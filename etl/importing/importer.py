@@ -6,7 +6,7 @@ in separate short transactions, so a rolled-back file still shows in `etl histor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -20,14 +20,15 @@ from etl import ledger
 from etl.config import DEFAULT_CHUNK_SIZE
 from etl.db import redact
 from etl.errors import ReadError, UsageError
-from etl.loader import ChunkWriteError, Loader
+from etl.load.loader import ChunkWriteError, Loader
 from etl.pipeline.binding import accepted_names, bind_header
 from etl.pipeline.definition import Pipeline
-from etl.pipeline.files import (
+from etl.importing.files import (
     RejectsWriter, expand_paths, move_file, rejects_path_for, write_error_report,
 )
 from etl.pipeline.lookups import LookupResolver
-from etl.pipeline.results import FileResult, RowError
+from etl.importing.results import FileResult, Progress
+from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import RowProcessor
 from etl.pipeline.target import reflect_target
 from etl.readers import ReadOptions, Row, header_test, open_table
@@ -35,10 +36,6 @@ from etl.schema import ensure_ledger, ensure_target_tables
 
 MAX_LISTED_ERRORS = 1000
 """Errors kept per file for the report; all of them are counted, and all go to --rejects."""
-
-Progress = Callable[[Path, int], None]
-"""Called with the file and the rows read so far, once per chunk."""
-
 
 @dataclass(frozen=True)
 class ImportOptions:

@@ -7,10 +7,12 @@ import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TextIO
 
 from etl.errors import UsageError
 from etl.pipeline.definition import Pipeline
-from etl.pipeline.results import FileResult, RowError
+from etl.importing.results import FileResult
+from etl.pipeline.row_errors import RowError
 
 
 def expand_paths(pipeline: Pipeline, paths: Iterable[Path]) -> list[Path]:
@@ -46,8 +48,8 @@ class RejectsWriter:
     def __init__(self, path: Path | None, header: Sequence[str]) -> None:
         self.path = path
         self._header = list(header)
-        self._handle = None
-        self._writer: csv.writer | None = None  # type: ignore[valid-type]
+        self._handle: TextIO | None = None
+        self._writer: Any = None  # csv's writer type is not importable
 
     def write(self, number: int, errors: Sequence[RowError], values: Sequence[str]) -> None:
         if self.path is None:

@@ -3,7 +3,7 @@
 A million keys kept as Python tuples would cost hundreds of megabytes; kept as 64-bit
 hashes with their row number (or id) in sorted numpy arrays they cost 12 or 16 bytes each,
 and a chunk is checked with one vectorised binary search. A file's keys past a budget move
-to temporary files (`etl.pipeline.spill`), leaving about 1.5 bytes a key in memory.
+to temporary files (`etl.load.spill`), leaving about 1.5 bytes a key in memory.
 
 A hash only ever *proposes* a match: the loader compares the real values of existing rows
 before using one, and two file rows whose hashes agree are reported as a duplicate naming
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from etl.pipeline.spill import Block, DiskRun, merge_sorted, slices
+from etl.load.spill import Block, DiskRun, merge_sorted, slices
 
 KeyHasher = Callable[[tuple[Any, ...]], int]
 
@@ -53,7 +53,7 @@ class SeenKeys:
     log-structured tree (12 bytes a key; checking a chunk is one binary search per run, and
     the earlier row comes with the match). Past `memory_budget` keys the runs are merged into
     a temporary file and only its Bloom filter and fence index stay in memory (~1.5 bytes a key,
-    see `etl.pipeline.spill`); runs on disk are merged the same way, so there are at most
+    see `etl.load.spill`); runs on disk are merged the same way, so there are at most
     ~log2(keys / budget) of them. `close()` deletes the files."""
 
     def __init__(self, memory_budget: int | None = None) -> None:

@@ -1,0 +1,217 @@
+"""The Python API: `etl.connect()` gives a `Database`, the one object the CLI and the web page
+drive. Every method is what one command does, with the command's options as keywords.
+
+Heavy modules (the importer with numpy and the ORM, the exporter and its writers, the report
+and template writers) are imported by the methods that use them, so `import etl` and every
+CLI start stay cheap.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, BinaryIO, TypedDict, Unpack
+
+from sqlalchemy import Engine
+
+from etl.config import DEFAULT_CHUNK_SIZE, Settings
+from etl.db import open_database, safe_url
+from etl.errors import UsageError
+from etl.importing.results import FileResult, Progress
+from etl.pipeline.definition import Pipeline, get_pipeline, load_pipelines
+
+if TYPE_CHECKING:
+    from etl.importing.importer import ImportOptions
+    from etl.ledger import RunRecord
+
+
+class ImportKeywords(TypedDict, total=False):
+    """The options of `Database.import_file` / `import_files`, as `etl import` has them."""
+
+    max_errors: int
+    """Skip up to this many bad rows and commit the rest (default 0: one bad row rejects the file)."""
+    rejects: str | Path | None
+    """Write the rejected rows, with their row number and reason, to this CSV."""
+    dry_run: bool
+    """Do everything but commit; the result's status is `dry_run`."""
+    force: bool
+    """Import content the ledger says was imported already."""
+    chunk_size: int
+    """Rows per flush (default 10,000)."""
+    encoding: str | None
+    """CSV encoding (default: detected)."""
+    delimiter: str | None
+    """CSV delimiter (default: detected)."""
+    sheet: str | None
+    """Workbook sheet (default: the first)."""
+    header_row: int | None
+    """Row number of the header (default: detected)."""
+    archive_dir: str | Path | None
+    """Move committed (and already imported) files into this folder."""
+    error_dir: str | Path | None
+    """Move rejected files, with their error report, into this folder."""
+    progress: Progress | None
+    """Called with the file and the rows read so far, once per chunk."""
+
+
+def connect(url: str | None = None, *, pipelines_dir: str | Path | None = None) -> Database:
+    """A `Database` for `url`, else `$ETL_DATABASE_URL`, else `sqlite:///etl.db` in the current
+    folder; `pipelines_dir` (else `$ETL_PIPELINES_DIR`) adds pipeline definitions to the
+    built-in ones. Nothing is opened until a method needs the database. Use it as a context
+    manager, or call `close()`, to release the connections."""
+    settings = Settings.resolve(db=url, pipelines_dir=Path(pipelines_dir) if pipelines_dir else None)
+    return Database(settings)
+
+
+class Database:
+    """A database `etl` imports into and exports from, with the pipelines it knows."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+        self._read_only_engine: Engine | None = None
+
+    @property
+    def url(self) -> str:
+        """The database URL with its password hidden."""
+        return safe_url(self.settings.database_url)
+
+    def __repr__(self) -> str:
+        return f"<etl.Database {self.url}>"
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every connection this object opened (it can be used again afterwards)."""
+        for engine in (self._engine, self._read_only_engine):
+            if engine is not None:
+                engine.dispose()
+        self._engine = self._read_only_engine = None
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine imports write through, connected on first use."""
+        if self._engine is None:
+            self._engine = open_database(self.settings.database_url)
+        return self._engine
+
+    @property
+    def read_only_engine(self) -> Engine:
+        """An engine whose transactions the database itself keeps read-only (exports, reports)."""
+        if self._read_only_engine is None:
+            self._read_only_engine = open_database(self.settings.database_url, read_only=True)
+        return self._read_only_engine
+
+    def pipelines(self) -> dict[str, Pipeline]:
+        """Every pipeline by name: the built-in ones, then those of the extra folders."""
+        return load_pipelines(self.settings.pipelines_dirs)
+
+    def pipeline(self, name: str | Pipeline) -> Pipeline:
+        """The pipeline called `name` (a `Pipeline` is returned as it is)."""
+        if isinstance(name, Pipeline):
+            return name
+        return get_pipeline(name, self.settings.pipelines_dirs)
+
+    def init(self) -> list[str]:
+        """Create the built-in target tables and etl's bookkeeping where missing; the names created."""
+        from etl.schema import init_database
+
+        return init_database(self.engine)
+
+    def import_file(self, pipeline: str | Pipeline, path: str | Path,
+                    **options: Unpack[ImportKeywords]) -> FileResult:
+        """Import one file in one transaction. Bad data is a result (`status` `rejected`), not
+        an exception; a wrong call or an unreachable database raises an `EtlError`."""
+        return self.import_files(pipeline, [path], **options)[0]
+
+    def import_files(self, pipeline: str | Pipeline, paths: Sequence[str | Path],
+                     **options: Unpack[ImportKeywords]) -> list[FileResult]:
+        """Import files (a folder stands for its files, in name order), each in its own
+        transaction; one result per file."""
+        from etl.importing.importer import import_files
+
+        chosen = self.pipeline(pipeline)
+        progress = options.pop("progress", None)
+        return import_files(self.engine, chosen, [Path(p) for p in paths], import_options(options), progress)
+
+    def export(self, source: str | None, output: str | Path | BinaryIO, *, sql: str | None = None,
+               columns: Sequence[str] = (), where: str | None = None, order_by: str | None = None,
+               limit: int | None = None, file_format: str | None = None,
+               excel_compatible: bool = False) -> int:
+        """Write a pipeline's table, any table (`source`), or one SELECT (`sql`) to `output`
+        (.csv, .xlsx, .jsonl, `-` or a binary stream for CSV); the number of rows written.
+        The query runs read-only and streams, so memory does not grow with the rows."""
+        from etl.exporter import ExportRequest, export, export_format
+
+        to_stdout = isinstance(output, str) and output == "-"
+        named = isinstance(output, (str, Path)) and not to_stdout
+        chosen = export_format(str(output) if named else "-", file_format)
+        if chosen == "xlsx" and not named:
+            raise UsageError("an .xlsx export needs a file name, not -")
+        if excel_compatible and chosen != "csv":
+            raise UsageError(f"--excel-compatible is for CSV; a .{chosen} export needs no BOM")
+        target = sys.stdout.buffer if to_stdout else output
+        request = ExportRequest(source=source, sql=sql, columns=tuple(columns), where=where,
+                                order_by=order_by, limit=limit)
+        return export(self.read_only_engine, request, self.pipelines(), target, chosen,
+                      excel_compatible=excel_compatible)
+
+    def report(self, name: str, output: str | Path) -> dict[str, int]:
+        """Write the named report workbook; rows written per sheet."""
+        from etl.reports import get_report, write_report
+
+        report = get_report(name, self.settings.pipelines_dirs)
+        path = Path(output)
+        if path.suffix.lower() != ".xlsx":
+            raise UsageError(f"a report is an .xlsx workbook; name the output {path.stem}.xlsx")
+        return write_report(self.read_only_engine, report, path)
+
+    def template(self, pipeline: str | Pipeline, output: str | Path) -> Path:
+        """Write an empty workbook with the pipeline's headers, notes and data validation."""
+        from etl.templates import write_template
+
+        path = Path(output)
+        if path.suffix.lower() != ".xlsx":
+            raise UsageError(f"a template is an .xlsx workbook; name the output {path.stem}.xlsx")
+        write_template(self.pipeline(pipeline), path)
+        return path
+
+    def history(self, *, limit: int = 20, pipeline: str | None = None) -> list[RunRecord]:
+        """The latest import runs from the ledger, newest first."""
+        from etl.ledger import recent_runs
+        from etl.schema import ensure_ledger
+
+        ensure_ledger(self.engine)
+        return recent_runs(self.engine, limit, pipeline)
+
+
+def import_options(options: ImportKeywords) -> ImportOptions:
+    """`ImportKeywords` → the importer's options, refusing unknown names and bad values."""
+    from etl.importing.importer import ImportOptions
+    from etl.readers import ReadOptions
+
+    unknown = sorted(set(options) - ImportKeywords.__optional_keys__)
+    if unknown:
+        raise UsageError(f"unknown import option(s): {', '.join(unknown)}")
+    return ImportOptions(
+        chunk_size=options.get("chunk_size", DEFAULT_CHUNK_SIZE),
+        max_errors=options.get("max_errors", 0),
+        rejects=_path(options.get("rejects")),
+        dry_run=options.get("dry_run", False),
+        force=options.get("force", False),
+        read=ReadOptions(encoding=options.get("encoding"), delimiter=options.get("delimiter"),
+                         sheet=options.get("sheet"), header_row=options.get("header_row")),
+        archive_dir=_path(options.get("archive_dir")),
+        error_dir=_path(options.get("error_dir")),
+    )
+
+
+def _path(value: str | Path | None) -> Path | None:
+    return None if value is None else Path(value)

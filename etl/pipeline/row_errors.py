@@ -1,0 +1,25 @@
+"""The problem type every stage reports with: a row, a column, a value and a reason."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem: the row a person sees (None for the whole file), the column, the value."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def describe(self, path: Path | str) -> str:
+        """`path:row:column: message (value 'x')`, leaving out what is unknown."""
+        where = ":".join(str(part) for part in (path, self.row, self.column) if part is not None)
+        value = f" (value {self.value!r})" if self.value not in (None, "") else ""
+        return f"{where}: {self.message}{value}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
