@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     import pandas
 
     from etl.importing.importer import ImportOptions
+    from etl.importing.results import ImportListener
     from etl.importing.sources import Source
+    from etl.importing.workers import Cancel
     from etl.ledger import RunRecord
 
 
@@ -57,6 +59,15 @@ class ImportKeywords(TypedDict, total=False):
     """Move rejected files, with their error report, into this folder."""
     progress: Progress | None
     """Called with the file and the rows read so far, once per chunk."""
+    workers: int
+    """Import up to this many files at once (default 1), each on its own thread, connection
+    and transaction."""
+    listener: ImportListener | None
+    """Hears the whole import: run start, each file's hashing, reading (rows and bytes) and
+    outcome. From worker threads, so it must be thread-safe. `progress` is its simple form."""
+    cancel: Cancel | None
+    """Set it (from any thread, or a signal handler) to stop: files in progress roll back
+    and are recorded `rolled_back`, files not started are not in the results."""
 
 
 FILE_ONLY_OPTIONS = frozenset({"encoding", "delimiter", "sheet", "header_row", "archive_dir", "error_dir"})
@@ -147,9 +158,10 @@ class Database:
         if not file.is_file():
             raise UsageError(f"no such file: {file}")
         chosen = self.pipeline(pipeline)
-        progress = options.pop("progress", None)
+        listener, cancel = _hooks(options)
         source = FileSource(file, _source_name(name))
-        return import_file_sources(self.engine, chosen, [source], import_options(options), progress)[0]
+        settings = import_options(options)
+        return import_file_sources(self.engine, chosen, [source], settings, listener=listener, cancel=cancel)[0]
 
     def import_files(self, pipeline: str | Pipeline, paths: Sequence[str | Path],
                      **options: Unpack[ImportKeywords]) -> list[FileResult]:
@@ -159,10 +171,10 @@ class Database:
         from etl.importing.importer import import_files
 
         chosen = self.pipeline(pipeline)
-        progress = options.pop("progress", None)
+        listener, cancel = _hooks(options)
         settings = import_options(options)
         files = expand_paths(chosen, [Path(p) for p in paths])  # a wrong call opens no database
-        return import_files(self.engine, chosen, files, settings, progress)
+        return import_files(self.engine, chosen, files, settings, listener=listener, cancel=cancel)
 
     def import_rows(self, pipeline: str | Pipeline, rows: Iterable[Mapping[str, object]], *, name: str,
                     **options: Unpack[ImportKeywords]) -> FileResult:
@@ -195,8 +207,8 @@ class Database:
         from etl.importing.importer import import_rows
 
         chosen = self.pipeline(pipeline)
-        progress = options.pop("progress", None)
-        return import_rows(self.engine, chosen, source, import_options(options), progress)
+        listener, cancel = _hooks(options)
+        return import_rows(self.engine, chosen, source, import_options(options), listener=listener, cancel=cancel)
 
     def export(self, source: str | None, output: str | Path | BinaryIO, *, sql: str | None = None,
                columns: Sequence[str] = (), where: str | None = None, order_by: str | None = None,
@@ -303,7 +315,18 @@ def import_options(options: ImportKeywords) -> ImportOptions:
                          sheet=options.get("sheet"), header_row=options.get("header_row")),
         archive_dir=_path(options.get("archive_dir")),
         error_dir=_path(options.get("error_dir")),
+        workers=options.get("workers", 1),
     )
+
+
+def _hooks(options: ImportKeywords) -> tuple[ImportListener, Cancel | None]:
+    """The listener (or the `progress` callable as one) and the cancel token, taken out of
+    the options."""
+    from etl.importing.results import ProgressListener
+
+    progress = options.pop("progress", None)
+    listener = options.pop("listener", None) or ProgressListener(progress)
+    return listener, options.pop("cancel", None)
 
 
 def _path(value: str | Path | None) -> Path | None:

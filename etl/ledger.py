@@ -14,14 +14,15 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, update
 
+from etl.importing.results import ImportedBefore
 from etl.models import ImportRun, LoadedFile, Run, RunAttempt
 
 RUNNING = "running"
@@ -33,11 +34,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def file_sha256(path: Path) -> str:
+HASH_BLOCK = 1 << 20
+
+
+def file_sha256(path: Path, on_block: Callable[[int], None] | None = None) -> str:
+    """The file's SHA-256, hex; `on_block` hears the bytes hashed so far after each MiB (it
+    may raise to stop)."""
     digest = hashlib.sha256()
+    done = 0
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        for block in iter(lambda: handle.read(HASH_BLOCK), b""):
             digest.update(block)
+            done += len(block)
+            if on_block is not None:
+                on_block(done)
     return digest.hexdigest()
 
 
@@ -130,18 +140,7 @@ def mark_loaded(
     ))
 
 
-@dataclass(frozen=True)
-class PreviousImport:
-    """Where and when a content was committed: the run (None for attempts made by versions
-    of etl before runs were recorded), the attempt, the time (naive UTC) and the path."""
-
-    run_id: int | None
-    attempt_id: int | None
-    loaded_at: datetime
-    path: str
-
-
-def previous_import(connection: Connection, pipeline: str, sha256: str) -> PreviousImport | None:
+def previous_import(connection: Connection, pipeline: str, sha256: str) -> ImportedBefore | None:
     """The committed import of this content for this pipeline, if any."""
     query = (
         select(RunAttempt.run_id, LoadedFile.run_id, LoadedFile.loaded_at, LoadedFile.path)
@@ -149,7 +148,27 @@ def previous_import(connection: Connection, pipeline: str, sha256: str) -> Previ
         .where(LoadedFile.pipeline == pipeline, LoadedFile.sha256 == sha256)
     )
     row = connection.execute(query).first()
-    return None if row is None else PreviousImport(*row)
+    return None if row is None else ImportedBefore(*row)
+
+
+def last_attempt_id(engine: Engine) -> int:
+    """The newest attempt's id (0 for none): attempts with a greater one come later."""
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.max(ImportRun.id))).scalar() or 0)
+
+
+def attempts_since(connection: Connection, pipeline: str, sha256: str, after: int,
+                   status: str) -> list[tuple[int | None, str, datetime]]:
+    """(run, path, started) of the attempts on this content newer than attempt `after` that
+    ended with `status`."""
+    query = (
+        select(RunAttempt.run_id, ImportRun.path, ImportRun.started_at)
+        .outerjoin(RunAttempt, RunAttempt.attempt_id == ImportRun.id)
+        .where(ImportRun.pipeline == pipeline, ImportRun.sha256 == sha256, ImportRun.id > after,
+               ImportRun.status == status)
+        .order_by(ImportRun.id)
+    )
+    return [(run, path, started) for run, path, started in connection.execute(query)]
 
 
 @dataclass(frozen=True)
