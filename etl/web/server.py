@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shutil
 import socket
 import sys
 import tempfile
@@ -57,8 +58,12 @@ def serve(database: Database, options: ServeOptions, out: TextIO = sys.stdout) -
     print("etl serve: press Ctrl-C to stop (uploaded files are deleted then)", file=out, flush=True)
     try:
         server.run(sockets=[listener])
+    except KeyboardInterrupt:  # uvicorn stops gracefully on Ctrl-C, then raises it again
+        pass
     finally:
         listener.close()
+        shutil.rmtree(work_dir, ignore_errors=True)  # also when stopped before the app started
+    print("etl serve: stopped", file=out)
 
 
 def page_address(host: str, port: int) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, BinaryIO
 
 import anyio.to_thread
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
@@ -30,6 +31,8 @@ NAME_LIMIT = 120
 ENVELOPE_ALLOWANCE = 64 * 1024
 """Bytes of multipart headers and boundaries allowed on top of the file itself."""
 OTHER_FIELD_LIMIT = 4096
+HEADER_LIMIT = 64 * 1024
+"""Bytes of one part's headers: room for a file name of some thousands of characters."""
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -94,7 +97,7 @@ async def receive_file(request: Request, folder: Path, limit: int) -> ReceivedFi
     if length.isdigit() and int(length) > limit + ENVELOPE_ALLOWANCE:
         raise UploadRefused(too_large_message(limit), 413)
     receiver = _PartReceiver(folder, limit)
-    parser = MultipartParser(boundary, receiver.callbacks())
+    parser = MultipartParser(boundary, receiver.callbacks(), max_header_size=HEADER_LIMIT)
     try:
         async for chunk in request.stream():
             parser.write(chunk)
@@ -102,6 +105,9 @@ async def receive_file(request: Request, folder: Path, limit: int) -> ReceivedFi
         parser.finalize()
         await receiver.flush()
         return receiver.finished()
+    except MultipartParseError as err:
+        receiver.discard()
+        raise UploadRefused(f"The upload could not be read ({err}); send the file from the page's form.") from None
     except BaseException:
         receiver.discard()
         raise
