@@ -60,13 +60,22 @@ def import_files(
 ) -> list[FileResult]:
     """Import each file (folders expanded) in its own transaction; one result per file."""
     check_options(options)
-    files = expand_paths(pipeline, paths)
+    files = [FileSource(path) for path in expand_paths(pipeline, paths)]
+    return import_file_sources(engine, pipeline, files, options, progress)
+
+
+def import_file_sources(
+    engine: Engine, pipeline: Pipeline, files: Sequence[FileSource], options: ImportOptions,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Import files each in its own transaction, then archive or set them aside."""
+    check_options(options)
     prepare_database(engine, pipeline)
     results = []
-    for path in files:
-        rejects = rejects_path_for(options.rejects, path, len(files) > 1) if options.rejects else None
-        result = import_file(engine, pipeline, path, options, rejects, progress)
-        _file_away(result, options)
+    for source in files:
+        rejects = rejects_path_for(options.rejects, source.path, len(files) > 1) if options.rejects else None
+        result = import_source(engine, pipeline, source, options, rejects, progress)
+        _file_away(result, source.file, options)
         results.append(result)
     return results
 
@@ -272,13 +281,13 @@ def _counts(result: FileResult) -> ledger.RunCounts:
     return ledger.RunCounts(result.rows_read, result.inserted, result.updated, result.unchanged, result.rejected)
 
 
-def _file_away(result: FileResult, options: ImportOptions) -> None:
+def _file_away(result: FileResult, file: Path, options: ImportOptions) -> None:
     """Hot folders: committed (and already imported) files to --archive-dir, failed ones with
     their error report to --error-dir. A dry run moves nothing."""
     if options.dry_run:
         return
     if result.status in ("committed", "skipped") and options.archive_dir is not None:
-        result.moved_to = move_file(result.path, options.archive_dir)
+        result.moved_to = move_file(file, options.archive_dir)
     elif result.status in ("rejected", "rolled_back") and options.error_dir is not None:
-        result.moved_to = move_file(result.path, options.error_dir)
+        result.moved_to = move_file(file, options.error_dir)
         write_error_report(result, result.moved_to)
