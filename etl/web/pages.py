@@ -22,7 +22,7 @@ from etl.web.workspace import ReadChoice, Upload
 
 ENCODINGS = {"utf-8": "UTF-8", "cp1252": "Windows (cp1252)", "latin-1": "Latin-1 (ISO-8859-1)",
              "utf-16": "UTF-16"}
-DELIMITERS = {",": "comma ( , )", ";": "semicolon ( ; )", "\t": "tab", "|": "bar ( | )"}
+DELIMITERS = {",": "comma  ,", ";": "semicolon  ;", "\t": "tab", "|": "vertical bar  |"}
 STATUS_WORDS = {"committed": "imported", "skipped": "already imported", "rejected": "refused",
                 "rolled_back": "undone (database error)", "dry_run": "checked only", "running": "running"}
 HISTORY_LIMIT = 100
@@ -188,8 +188,7 @@ async def history(request: Request) -> Response:
     pipelines = await run_in_threadpool(web.database.pipelines)
     chosen = _chosen(request.query_params, "pipeline", pipelines)  # type: ignore[arg-type]
     runs = await run_in_threadpool(lambda: web.database.history(limit=HISTORY_LIMIT, pipeline=chosen))
-    shown = [(run, web.workspace.name_of(run.path) or run.path) for run in runs]
-    return web.page(request, "history.html", runs=shown, pipelines=pipelines, chosen=chosen)
+    return web.page(request, "history.html", runs=runs, pipelines=pipelines, chosen=chosen)
 
 
 def _detected_text(preview: Preview) -> str:
@@ -203,6 +202,19 @@ def _detected_text(preview: Preview) -> str:
     sheet = detected.get("sheet")
     where = f", sheet “{sheet}”" if sheet else ""
     return f"Read as a workbook{where}, column names on row {row}."
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    """`1 row`, `4 rows`, `1,000 rows`."""
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _run_error(path: str, error: str) -> str:
+    """A ledger error's first line without the file name it starts with (the row shows it):
+    `contacts.csv:3:Nombre: a value is required` → `row 3, Nombre: a value is required`."""
+    line = error.splitlines()[0].removeprefix(f"{path}:")
+    row, _, rest = line.partition(":")
+    return f"row {row}, {rest}" if row.isdigit() else line
 
 
 def _when(value: datetime | None) -> str:
@@ -221,7 +233,7 @@ def _size(value: int) -> str:
     return f"{value / (1024 * 1024):,.1f} MB"
 
 
-FILTERS = {"detected_text": _detected_text, "when": _when, "number": _number, "size": _size, "status_word": STATUS_WORDS.get}
+FILTERS = {"detected_text": _detected_text, "plural": _plural, "run_error": _run_error, "when": _when, "number": _number, "size": _size, "status_word": STATUS_WORDS.get}
 
 ROUTES = [
     Route("/", home, name="home"),

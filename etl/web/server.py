@@ -50,13 +50,13 @@ def serve(database: Database, options: ServeOptions, out: TextIO = sys.stdout) -
     _log_redacted(database.settings.database_url)
     server = uvicorn.Server(uvicorn.Config(create_app(config), log_config=None, access_log=False,
                                            log_level="warning", timeout_graceful_shutdown=5))
-    print(f"etl serve: the page for {database.url} is at", file=out)
-    print(f"    {page_address(options.host, port)}/?token={token}", file=out)
-    if not loopback_only(options.host):
-        print(f"etl serve: listening on {options.host}: anyone who can reach this machine and has "
-              "the link can use the page", file=out)
-    print("etl serve: press Ctrl-C to stop (uploaded files are deleted then)", file=out, flush=True)
     try:
+        print(f"etl serve: the page for {database.url} is at", file=out)
+        print(f"    {page_address(options.host, port)}/?token={token}", file=out)
+        if not loopback_only(options.host):
+            print(f"etl serve: listening on {options.host}: anyone who can reach this machine and has "
+                  "the link can use the page", file=out)
+        print("etl serve: press Ctrl-C to stop (uploaded files are deleted then)", file=out, flush=True)
         server.run(sockets=[listener])
     except KeyboardInterrupt:  # uvicorn stops gracefully on Ctrl-C, then raises it again
         pass

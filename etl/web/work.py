@@ -79,7 +79,7 @@ def check_upload(database: Database, upload: Upload, job: Job) -> CheckOutcome:
     upload.rejects_path.unlink(missing_ok=True)
     options = _options(upload, dry_run=True, max_errors=CHECK_MAX_ERRORS, rejects=upload.rejects_path,
                        progress=job.progress)
-    result = database.import_file(pipeline, upload.path, **options)
+    result = database.import_file(pipeline, upload.path, name=upload.name, **options)
     notes = _notes(preview, result.errors)
     outcome = CheckOutcome(preview, pipeline, suggested, result,
                            header_notes=_cell_notes(notes.get(preview.header_row, [])),
@@ -94,7 +94,7 @@ def import_upload(database: Database, upload: Upload, pipeline: str, max_errors:
     """Import the upload as `etl import` would, with `max_errors` bad rows allowed."""
     upload.skipped_rows_path.unlink(missing_ok=True)
     options = _options(upload, max_errors=max_errors, rejects=upload.skipped_rows_path, progress=job.progress)
-    result = database.import_file(pipeline, upload.path, **options)
+    result = database.import_file(pipeline, upload.path, name=upload.name, **options)
     earlier = previous_import(database, pipeline, upload.sha256) if result.status == "skipped" else None
     if result.status == "committed":
         upload.path.unlink(missing_ok=True)

@@ -109,15 +109,6 @@ class Workspace:
         with self._lock:
             self._remove(upload)
 
-    def name_of(self, path: str) -> str | None:
-        """The sender's name of a file this server stored at `path` (the ledger records where
-        the import read it), or None for a path that is not one of this server's uploads."""
-        with self._lock:
-            for upload in self._uploads.values():
-                if str(upload.path) == path:
-                    return upload.name
-        return "an uploaded file" if path.startswith(str(self.root)) else None
-
     def remove_all(self) -> None:
         with self._lock:
             self._uploads.clear()
