@@ -230,7 +230,7 @@ def test_header_only_is_zero_rows(tmp_path: Path) -> None:
         (bytes(range(256)) * 8, "binary content, not CSV text"),
         ("a,b\n1,2\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark (if so, try --encoding utf-16-le"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "binary Office file (legacy .xls?)"),
-        (b'a,b\n1,"unclosed\n' + b"x" * 140_000 + b"\n", "row 2: malformed CSV"),
+        (b'a,b\n1,"unclosed\n' + b"x" * 140_000 + b"\n", "row 2: the file ends inside a quoted value"),
     ],
 )
 def test_unreadable_csv_is_one_clear_line(tmp_path: Path, data: bytes, message: str) -> None:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from etl.printable import printable
 from etl.api import Database
 from etl.config import Settings
 from etl.db import redact, safe_url
@@ -80,7 +81,7 @@ def _debug_enabled() -> bool:
 
 def fail(message: str, exit_code: int) -> typer.Exit:
     """Print one error line on stderr and return the Exit to raise."""
-    typer.echo(f"etl: error: {message}", err=True)
+    typer.echo(f"etl: error: {printable(message)}", err=True)
     return typer.Exit(exit_code)
 
 

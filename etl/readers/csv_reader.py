@@ -20,8 +20,10 @@ from typing import TextIO
 
 from etl.errors import ReadError, UsageError
 from etl.readers.base import HeaderTest, ReadOptions, Row, Table
+from etl.readers.csv_lines import LineError, csv_lines, too_many_columns
 from etl.readers.encoding import UNDECODABLE, bom_encoding, checked_encoding, detect_encoding
 from etl.readers.layout import find_header, fit_row
+from etl.readers.limits import MAX_COLUMNS, MAX_FIELD_CHARS
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
@@ -50,7 +52,11 @@ def open_csv(
         _refuse_binary(path, sample)
         delimiter = forced_delimiter or sniff_delimiter(sample)
         handle.seek(0)
-        source = _RecordRows(path, csv.reader(handle, delimiter=delimiter), encoding)
+        csv.field_size_limit(MAX_FIELD_CHARS)
+        # strict: a quote inside a quoted value that is not doubled, or a file ending inside
+        # quotes, is an error instead of text silently joined or cut.
+        lines = chain.from_iterable(csv_lines(handle, delimiter))
+        source = _RecordRows(path, csv.reader(lines, delimiter=delimiter, strict=True), encoding)
         header, pending = find_header(path, source.one_by_one(), options.header_row, looks_like_header)
         width = len(header.values)
         source.width = width
@@ -167,7 +173,9 @@ class _RecordRows:
         try:
             records.extend(map(tuple, islice(self._records, size)))
         except csv.Error as err:
-            self._fail(len(records), f"malformed CSV: {err} (an unclosed quote?)")
+            self._fail(len(records), _csv_error_reason(err))
+        except LineError as err:
+            self._fail(len(records), str(err))
         except OSError as err:
             self._fail(len(records), f"cannot read the file: {err.strerror or err}")
         if not records:
@@ -189,8 +197,13 @@ class _RecordRows:
             ]
         else:
             rows = list(map(tuple.__new__, repeat(Row), zip(count(first), records)))
+        widest = max(map(len, records), default=0)
+        if widest > MAX_COLUMNS:
+            index = next(i for i, record in enumerate(records) if len(record) > MAX_COLUMNS)
+            self._fail_at(first + index, too_many_columns())
+            rows = [row for row in rows if row.number < first + index]
         width = self.width
-        if width is not None and records and max(map(len, records)) > width:
+        if width is not None and widest > width:
             rows = [fit_row(row, width) for row in rows]
         return rows
 
@@ -200,6 +213,21 @@ class _RecordRows:
 
     def _fail_at(self, number: int, reason: str) -> None:
         self._failure = ReadError(f"{self._path}: row {number}: {reason}")
+
+
+def _csv_error_reason(err: csv.Error) -> str:
+    """What the csv module's strict complaint means for the person fixing the file."""
+    text = str(err)
+    if text.startswith("field larger than field limit"):
+        return (f"a value longer than {MAX_FIELD_CHARS:,} characters, the longest etl reads "
+                "(or a quote that never closes)")
+    if text == "unexpected end of data":
+        return ("the file ends inside a quoted value that starts in this row: a closing quote "
+                "is missing (a stray quote?), or the file was cut off")
+    if "expected after" in text:
+        return ("a quote inside a quoted value must be written twice (\"\"), or the value "
+                "before it is missing its closing quote")
+    return f"malformed CSV: {text}"
 
 
 def _has_bad_text(text: str) -> bool:
