@@ -16,11 +16,11 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from etl.printable import printable
 from etl.api import Database
 from etl.config import Settings
 from etl.db import redact, safe_url
 from etl.errors import EXIT_REJECTED, EXIT_USAGE, EtlError
+from etl.printable import printable
 
 app = typer.Typer(
     name="etl",
