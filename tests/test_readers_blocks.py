@@ -75,7 +75,7 @@ def test_blocks_give_the_rows_of_reading_record_by_record(block_records: int, re
 
 
 @pytest.mark.parametrize("bad_row", [51, 52, 53, 57, 90])  # past the 50 rows the header search reads
-@pytest.mark.parametrize(("bad", "reason"), [("\x00", "contains a NUL byte"), (b"\xff", "not valid utf-8 text")])
+@pytest.mark.parametrize(("bad", "reason"), [("\x00", "contains a NUL byte"), (b"\xff", "is not valid UTF-8")])
 def test_rows_before_bad_text_are_read_then_the_exact_row_is_named(
     tmp_path: Path, block_records: int, bad_row: int, bad: str | bytes, reason: str
 ) -> None:
