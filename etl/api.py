@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     import pandas
 
     from etl.importing.importer import ImportOptions
+    from etl.importing.preview import Preview
     from etl.importing.results import ImportListener
     from etl.importing.sources import Source
     from etl.importing.workers import Cancel
     from etl.ledger import RunRecord
+    from etl.reports import Report
 
 
 class ImportKeywords(TypedDict, total=False):
@@ -265,15 +267,21 @@ class Database:
 
         return pandas.concat(list(frames), ignore_index=True)
 
-    def report(self, name: str, output: str | Path) -> dict[str, int]:
-        """Write the named report workbook; rows written per sheet."""
+    def report(
+        self, name: str, output: str | Path, *, lang: str | None = None, into: str | Path | None = None
+    ) -> dict[str, int]:
+        """Write the named report workbook; rows written per sheet. `lang` picks its labels
+        (default: the report's own language, Spanish for the built-in ones); `into` names a
+        workbook of your own to fill (its sheets or tables named like the report's), which is
+        copied, never changed."""
         from etl.reports import get_report, write_report
 
         report = get_report(name, self.settings.pipelines_dirs)
         path = Path(output)
         if path.suffix.lower() != ".xlsx":
             raise UsageError(f"a report is an .xlsx workbook; name the output {path.stem}.xlsx")
-        return write_report(self.read_only_engine, report, path)
+        template = Path(into) if into is not None else None
+        return write_report(self.read_only_engine, report, path, lang=lang, into=template)
 
     def template(self, pipeline: str | Pipeline, output: str | Path) -> Path:
         """Write an empty workbook with the pipeline's headers, notes and data validation."""
@@ -284,6 +292,31 @@ class Database:
             raise UsageError(f"a template is an .xlsx workbook; name the output {path.stem}.xlsx")
         write_template(self.pipeline(pipeline), path)
         return path
+
+    def reports(self) -> dict[str, Report]:
+        """Every report definition by name: the built-in ones, then those of the extra folders."""
+        from etl.reports import load_reports
+
+        return load_reports(self.settings.pipelines_dirs)
+
+    def preview(self, path: str | Path, *, pipeline: str | Pipeline | None = None, rows: int = 50,
+                encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None,
+                header_row: int | None = None) -> Preview:
+        """A first look at a file, without the database: the header (found by the names
+        `pipeline` accepts, else any pipeline), its first `rows` data rows, what was detected
+        and a workbook's sheet names. An unreadable file raises `ReadError`."""
+        from etl.importing.preview import preview_file
+        from etl.readers import ReadOptions
+
+        chosen = [self.pipeline(pipeline)] if pipeline is not None else self.pipelines().values()
+        options = ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row)
+        return preview_file(Path(path), options, chosen, rows)
+
+    def suggest_pipeline(self, header: Sequence[str]) -> str | None:
+        """The name of the pipeline whose accepted column names fit `header` best, or None."""
+        from etl.importing.preview import suggest_pipeline
+
+        return suggest_pipeline(self.pipelines().values(), header)
 
     def history(self, *, limit: int = 20, pipeline: str | None = None,
                 status: str | None = None) -> list[RunRecord]:

@@ -6,6 +6,7 @@ from etl.cli import (  # noqa: F401  (registers commands)
     export_commands,
     history_commands,
     import_commands,
+    serve_commands,
     setup_commands,
 )
 from etl.cli.app import app

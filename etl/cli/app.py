@@ -27,6 +27,7 @@ from etl.cli.output import Log, error_document, print_json
 from etl.config import DATABASE_URL_ENV, Settings
 from etl.db import redact, safe_url
 from etl.errors import EXIT_REJECTED, EXIT_USAGE, EtlError
+from etl.printable import printable
 
 COMMAND_ORDER = ("init", "pipelines", "import", "export", "report", "template", "history", "serve")
 """How `etl --help` lists the commands: set up, import, get data out, look back."""
@@ -212,7 +213,7 @@ def _debug_enabled() -> bool:
 
 def fail(message: str, exit_code: int, log: Log | None = None) -> typer.Exit:
     """Print one error line on stderr and return the Exit to raise."""
-    (log or Log(sys.stderr, timestamps=False)).line(f"etl: error: {message}")
+    (log or Log(sys.stderr, timestamps=False)).line(f"etl: error: {printable(message)}")
     return typer.Exit(exit_code)
 
 
