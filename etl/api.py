@@ -170,13 +170,16 @@ class Database:
         """Import files (a folder stands for its files, in name order), each in its own
         transaction; one result per file."""
         from etl.importing.files import expand_paths
-        from etl.importing.importer import import_files
+        from etl.importing.importer import import_file_sources
+        from etl.importing.sources import FileSource
 
         chosen = self.pipeline(pipeline)
         listener, cancel = _hooks(options)
         settings = import_options(options)
-        files = expand_paths(chosen, [Path(p) for p in paths])  # a wrong call opens no database
-        return import_files(self.engine, chosen, files, settings, listener=listener, cancel=cancel)
+        # Folders are listed once, here, before the database is opened (a wrong call opens
+        # nothing); a file another run moves away later is that run's, not an error.
+        files = [FileSource(file) for file in expand_paths(chosen, [Path(p) for p in paths])]
+        return import_file_sources(self.engine, chosen, files, settings, listener=listener, cancel=cancel)
 
     def import_rows(self, pipeline: str | Pipeline, rows: Iterable[Mapping[str, object]], *, name: str,
                     **options: Unpack[ImportKeywords]) -> FileResult:

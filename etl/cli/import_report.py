@@ -140,6 +140,7 @@ class ProgressBar:
     def file_started(self, path: Path, size: int | None) -> None:
         self._sizes[path] = size
         self._tasks[path] = self.progress.add_task(f"hashing {path.name}", total=size or None, rows=None)
+        self.progress.refresh()  # shown now, however quickly the hashing ends
 
     def hashing(self, path: Path, done: int) -> None:
         task = self._tasks.get(path)

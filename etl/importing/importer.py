@@ -213,7 +213,7 @@ class FileImport:
                     for chunk in _chunks(table.rows, options.chunk_size):
                         self.context.cancel.check()
                         self._load_chunk(chunk, processor, loader, rejected)
-                        self.context.listener.reading(self.path, result.rows_read, None, None)
+                        self.context.listener.reading(self.path, result.rows_read, table.bytes_read(), None)
                     if result.rejected <= options.max_errors and not options.dry_run:
                         loader.finish()
             if result.rejected > options.max_errors:

@@ -30,8 +30,9 @@ class ImportedBefore:
     path: str
 
     def describe(self) -> str:
-        """`run 12 at 2026-11-01T02:30:05Z from incoming/f0.csv`."""
-        by = f"run {self.run_id} " if self.run_id is not None else ""
+        """`by run 12 at 2026-11-01T02:30:05Z from incoming/f0.csv` (no run for an import
+        recorded by a version of etl before runs were)."""
+        by = f"by run {self.run_id} " if self.run_id is not None else ""
         return f"{by}at {self.at.isoformat(timespec='seconds')}Z from {self.path}"
 
     def to_dict(self) -> dict[str, Any]:

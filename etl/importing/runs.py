@@ -145,7 +145,7 @@ class FileJob:
         result = work.attempt()
         if before is not None:
             result.imported_before = before
-            result.note = f"imported before by {before.describe()}"
+            result.note = f"imported before {before.describe()}"
         return result
 
     def _claimed(self, work: FileImport, connection: Connection, sha256: str) -> FileResult:
@@ -188,8 +188,8 @@ class FileJob:
             rejected = ledger.attempts_since(connection, name, sha256, self.context.last_attempt, "rejected")
         if before is not None:
             during = before.attempt_id is not None and before.attempt_id > self.context.last_attempt
-            note = (f"taken by another run: imported by {before.describe()}" if during
-                    else f"already imported by {before.describe()}")
+            note = (f"taken by another run: imported {before.describe()}" if during
+                    else f"already imported {before.describe()}")
             return work.record("skipped", note=note, before=before)
         for run_id, path, started in rejected:
             if run_id != self.context.run_id and Path(path).name == self.source.path.name:
