@@ -3,7 +3,8 @@
 Headers match ignoring case, accents, spaces and `_`; the table's primary key (`id`) is
 always accepted, so an exported file can be edited and imported back. `row` and `error`,
 the columns a rejects file adds, are ignored unless the pipeline uses those names, so a
-fixed rejects file imports as it is.
+fixed rejects file imports as it is. An unknown header names the closest accepted one
+(an error, or a warning when the pipeline allows extra columns).
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from dataclasses import dataclass, field
 
 from etl.pipeline.definition import Column, Pipeline
 from etl.pipeline.row_errors import RowError
+from etl.pipeline.suggest import closest
 from etl.readers.headers import normalize_header
 
 REJECTS_COLUMNS = ("row", "error")
+HEADER_DISTANCE = 3
+"""An unknown header this many edits from an accepted name is named as what was meant."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class Binding:
     lookup: dict[str, int]
     id_index: int | None
     problems: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def columns(self) -> list[str]:
@@ -54,16 +59,23 @@ def bind_header(
     names = accepted_names(pipeline, primary_key)
     slots: dict[tuple[str, str], int] = {}
     problems: list[RowError] = []
+    warnings: list[RowError] = []
     for index, cell in enumerate(header):
         normalised = normalize_header(cell)
         if not normalised:
             continue
         target = names.get(normalised)
         if target is None:
-            if normalised not in REJECTS_COLUMNS and not pipeline.allow_extra_columns:
+            if normalised in REJECTS_COLUMNS:
+                continue
+            near = _closest_header(pipeline, primary_key, cell)
+            meant = f"did you mean {near!r}? " if near is not None else ""
+            if not pipeline.allow_extra_columns:
                 problems.append(
-                    RowError(header_row, cell, None, f"unknown column; {_accepted_listing(pipeline)}")
+                    RowError(header_row, cell, None, f"unknown column; {meant}{_accepted_listing(pipeline)}")
                 )
+            elif near is not None:
+                warnings.append(RowError(header_row, cell, None, f"column ignored; {meant.strip()}"))
             continue
         if target in slots:
             first = header[slots[target]]
@@ -77,6 +89,7 @@ def bind_header(
         lookup={name: i for (kind, name), i in slots.items() if kind == "lookup"},
         id_index=slots.get(("id", primary_key)),
         problems=problems,
+        warnings=warnings,
     )
     problems.extend(_missing_columns(pipeline, binding, header_row, not_null))
     return binding
@@ -97,6 +110,14 @@ def _missing_columns(
                 RowError(header_row, None, None, f"missing column {_headers_of(column)}")
             )
     return problems
+
+
+def _closest_header(pipeline: Pipeline, primary_key: str, cell: str) -> str | None:
+    spelled = [primary_key, *(h for headers in pipeline.accepted_headers.values() for h in headers)]
+    known: dict[str, str] = {}
+    for header in spelled:
+        known.setdefault(normalize_header(header), header)
+    return closest(cell, known, normalize_header, HEADER_DISTANCE)
 
 
 def _headers_of(column: Column) -> str:

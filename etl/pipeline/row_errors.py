@@ -15,11 +15,13 @@ class RowError:
     value: str | None
     message: str
 
-    def describe(self, path: Path | str) -> str:
-        """`path:row:column: message (value 'x')`, leaving out what is unknown."""
+    def describe(self, path: Path | str, kind: str = "") -> str:
+        """`path:row:column: message (value 'x')`, leaving out what is unknown; `kind`
+        (`warning`) goes before the message."""
         where = ":".join(str(part) for part in (path, self.row, self.column) if part is not None)
         value = f" (value {self.value!r})" if self.value not in (None, "") else ""
-        return f"{where}: {self.message}{value}"
+        label = f"{kind}: " if kind else ""
+        return f"{where}: {label}{self.message}{value}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
