@@ -54,6 +54,12 @@ class ImportKeywords(TypedDict, total=False):
     """Move rejected files, with their error report, into this folder."""
     progress: Progress | None
     """Called with the file and the rows read so far, once per chunk."""
+    create_lookups: bool
+    """Create lookup rows for unknown names (default True); False makes such a name a row error."""
+    decimal_comma: bool
+    """Read `1.234,50` (decimal comma, `.` between thousands) in every integer and decimal column."""
+    date_formats: Sequence[str]
+    """strptime formats for every date and datetime column, tried in order (replacing the pipeline's)."""
 
 
 def connect(url: str | None = None, *, pipelines_dir: str | Path | None = None) -> Database:
@@ -120,10 +126,16 @@ class Database:
         return get_pipeline(name, self.settings.pipelines_dirs)
 
     def init(self) -> list[str]:
-        """Create the built-in target tables and etl's bookkeeping where missing; the names created."""
+        """Create the built-in target tables, those of pipelines that say `create = true`, and
+        etl's bookkeeping where missing; the names created."""
+        from etl.pipeline.tables import ensure_pipeline_table
         from etl.schema import init_database
 
-        return init_database(self.engine)
+        created = init_database(self.engine)
+        for pipeline in self.pipelines().values():
+            if pipeline.create and ensure_pipeline_table(self.engine, pipeline):
+                created.append(pipeline.table)
+        return created
 
     def import_file(self, pipeline: str | Pipeline, path: str | Path,
                     **options: Unpack[ImportKeywords]) -> FileResult:
@@ -210,6 +222,9 @@ def import_options(options: ImportKeywords) -> ImportOptions:
                          sheet=options.get("sheet"), header_row=options.get("header_row")),
         archive_dir=_path(options.get("archive_dir")),
         error_dir=_path(options.get("error_dir")),
+        create_lookups=options.get("create_lookups", True),
+        decimal_comma=options.get("decimal_comma", False),
+        date_formats=tuple(options.get("date_formats", ())),
     )
 
 

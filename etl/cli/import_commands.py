@@ -41,6 +41,16 @@ def import_command(
     header_row: Annotated[int | None, typer.Option(min=1, help="Row number of the header.")] = None,
     archive_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move committed files here.")] = None,
     error_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move rejected files here.")] = None,
+    create_lookups: Annotated[bool, typer.Option(
+        "--create-lookups/--no-create-lookups",
+        help="Create lookup rows (groups) for unknown names; --no-create-lookups makes such a name a row error.",
+    )] = True,
+    decimal_comma: Annotated[bool, typer.Option(
+        "--decimal-comma", help="Numbers are written 1.234,50 (decimal comma, . between thousands).",
+    )] = False,
+    date_format: Annotated[list[str] | None, typer.Option(
+        "--date-format", help="Dates are written in this strptime format, e.g. %d/%m/%Y (repeat for several).",
+    )] = None,
 ) -> None:
     """Import files: validate every row, then write each file in one transaction."""
     with database_for(db, pipelines_dir) as database, \
@@ -49,6 +59,7 @@ def import_command(
             pipeline, paths, chunk_size=chunk_size, max_errors=max_errors, rejects=rejects,
             dry_run=dry_run, force=force, encoding=encoding, delimiter=delimiter, sheet=sheet,
             header_row=header_row, archive_dir=archive_dir, error_dir=error_dir, progress=progress,
+            create_lookups=create_lookups, decimal_comma=decimal_comma, date_formats=date_format or (),
         )
     _render(results, as_json)
     raise typer.Exit(EXIT_OK if all(r.succeeded for r in results) else EXIT_REJECTED)
@@ -91,6 +102,8 @@ def _render(results: list[FileResult], as_json: bool) -> None:
             typer.echo(error.describe(result.path), err=True)
         if result.errors_total > len(result.errors):
             typer.echo(f"{result.path}: ... and {result.errors_total - len(result.errors)} more errors", err=True)
+        for warning in result.warnings:
+            typer.echo(warning.describe(result.path, "warning"), err=True)
         typer.echo(summary_line(result))
 
 
@@ -100,6 +113,8 @@ def summary_line(result: FileResult) -> str:
               f"{result.unchanged} unchanged, {result.rejected} rejected")
     if result.lookups_created:
         counts += f", {result.lookups_created} lookup row(s) created"
+    if result.warnings:
+        counts += f", {len(result.warnings)} warning(s)"
     moved = f"; moved to {result.moved_to}" if result.moved_to else ""
     return f"{result.path}: {result.status}: {counts} ({result.seconds:.2f} s){moved}"
 

@@ -9,9 +9,10 @@ from etl.cli.app import DbOption, PipelinesDirOption, command, database_for
 
 
 @command("init")
-def init_command(db: DbOption = None) -> None:
-    """Create the target tables and etl's bookkeeping if missing (safe to run again)."""
-    with database_for(db) as database:
+def init_command(db: DbOption = None, pipelines_dir: PipelinesDirOption = None) -> None:
+    """Create the target tables (the built-in ones and those of pipelines with create = true)
+    and etl's bookkeeping if missing (safe to run again)."""
+    with database_for(db, pipelines_dir) as database:
         created = database.init()
     if created:
         typer.echo(f"created {', '.join(created)} in {database.url}")

@@ -27,10 +27,13 @@ from etl.importing.files import (
     RejectsWriter, expand_paths, move_file, rejects_path_for, write_error_report,
 )
 from etl.pipeline.lookups import LookupResolver
+from etl.pipeline.overrides import with_overrides
 from etl.importing.results import FileResult, Progress
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import RowProcessor
+from etl.pipeline.tables import ensure_pipeline_table
 from etl.pipeline.target import reflect_target
+from etl.pipeline.watch import FileWarnings
 from etl.readers import ReadOptions, Row, header_test, open_table
 from etl.schema import ensure_ledger, ensure_target_tables
 
@@ -47,6 +50,9 @@ class ImportOptions:
     read: ReadOptions = field(default_factory=ReadOptions)
     archive_dir: Path | None = None
     error_dir: Path | None = None
+    create_lookups: bool = True
+    decimal_comma: bool = False
+    date_formats: tuple[str, ...] = ()
 
 
 class _Skip(Exception):
@@ -63,7 +69,11 @@ def import_files(
     if options.max_errors < 0:
         raise UsageError("--max-errors must be 0 or more")
     files = expand_paths(pipeline, paths)
+    pipeline = with_overrides(pipeline, create_lookups=options.create_lookups,
+                              decimal_comma=options.decimal_comma, formats=options.date_formats)
     ensure_ledger(engine)
+    if pipeline.create:
+        ensure_pipeline_table(engine, pipeline)
     lookups = [c.lookup.table for c in pipeline.columns if c.lookup is not None]
     ensure_target_tables(engine, [pipeline.table, *lookups])
     results = []
@@ -145,6 +155,7 @@ class FileImport:
                 result.detected = dict(table.detected)
                 not_null = {c.name for c in pipeline.columns if target.not_null(c.name)}
                 binding = bind_header(pipeline, target.primary_key, table.header, table.header_row, not_null)
+                result.warnings = list(binding.warnings)
                 if binding.problems:
                     _fail(result, "rejected", *binding.problems)
                     return
@@ -153,16 +164,20 @@ class FileImport:
                     for c in pipeline.columns if c.lookup is not None and c.name in binding.columns
                 }
                 processor = RowProcessor(pipeline, target, binding, table.header, resolvers)
+                watch = FileWarnings(pipeline, target, binding, table.header, resolvers,
+                                     workbook=table.detected.get("format") != "csv")
                 with (
                     Loader(session, pipeline, target, processor.columns, processor.has_id) as loader,
                     RejectsWriter(self.rejects, table.header) as rejected,
                 ):
                     for chunk in _chunks(table.rows, options.chunk_size):
                         self._load_chunk(chunk, processor, loader, rejected)
+                        watch.observe(chunk)
                         if self.progress is not None:
                             self.progress(self.path, result.rows_read)
                     if result.rejected <= options.max_errors and not options.dry_run:
                         loader.finish()
+                result.warnings = watch.finish()
             if result.rejected > options.max_errors:
                 _fail(result, "rejected")
                 return
