@@ -9,7 +9,7 @@ CLI start stay cheap.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, TypedDict, Unpack
@@ -24,6 +24,7 @@ from etl.pipeline.definition import Pipeline, get_pipeline, load_pipelines
 
 if TYPE_CHECKING:
     from etl.importing.importer import ImportOptions
+    from etl.importing.sources import Source
     from etl.ledger import RunRecord
 
 
@@ -60,6 +61,10 @@ class ImportKeywords(TypedDict, total=False):
     """Read `1.234,50` (decimal comma, `.` between thousands) in every integer and decimal column."""
     date_formats: Sequence[str]
     """strptime formats for every date and datetime column, tried in order (replacing the pipeline's)."""
+
+
+FILE_ONLY_OPTIONS = frozenset({"encoding", "delimiter", "sheet", "header_row", "archive_dir", "error_dir"})
+"""Import options about reading or moving a file, which rows given in memory do not have."""
 
 
 def connect(url: str | None = None, *, pipelines_dir: str | Path | None = None) -> Database:
@@ -153,6 +158,26 @@ class Database:
         progress = options.pop("progress", None)
         return import_files(self.engine, chosen, [Path(p) for p in paths], import_options(options), progress)
 
+    def import_rows(self, pipeline: str | Pipeline, rows: Iterable[Mapping[str, object]], *, name: str,
+                    **options: Unpack[ImportKeywords]) -> FileResult:
+        """Import dicts as the rows of a file named `name`, in one transaction: the header is
+        every key in the order first seen, and each value is validated and converted as the
+        text a file would show (`"0412"` keeps its zero; None and NaN are empty cells; row
+        numbers in errors count the first dict as row 2, after the header). The ledger
+        records `name` and the SHA-256 of the rows' text, so the same rows again are
+        `skipped` (`force=True` imports them anyway)."""
+        from etl.importing.sources import rows_source
+
+        _refuse_file_options(options)
+        return self._import_source(pipeline, rows_source(_source_name(name), rows), options)
+
+    def _import_source(self, pipeline: str | Pipeline, source: Source, options: ImportKeywords) -> FileResult:
+        from etl.importing.importer import import_rows
+
+        chosen = self.pipeline(pipeline)
+        progress = options.pop("progress", None)
+        return import_rows(self.engine, chosen, source, import_options(options), progress)
+
     def export(self, source: str | None, output: str | Path | BinaryIO, *, sql: str | None = None,
                columns: Sequence[str] = (), where: str | None = None, order_by: str | None = None,
                limit: int | None = None, file_format: str | None = None,
@@ -230,3 +255,15 @@ def import_options(options: ImportKeywords) -> ImportOptions:
 
 def _path(value: str | Path | None) -> Path | None:
     return None if value is None else Path(value)
+
+
+def _refuse_file_options(options: ImportKeywords) -> None:
+    given = sorted(set(options) & FILE_ONLY_OPTIONS)
+    if given:
+        raise UsageError(f"{', '.join(given)}: only for importing files, not rows given in memory")
+
+
+def _source_name(name: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise UsageError("name the imported rows (name='...'): the ledger and the results show it")
+    return name

@@ -127,12 +127,12 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
         return
     from rich.console import Console
     from rich.progress import Progress as ProgressBar
-    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
                TimeElapsedColumn())
     with ProgressBar(*columns, console=Console(stderr=True), transient=True) as bar:
-        tasks: dict[Path, int] = {}
+        tasks: dict[Path, TaskID] = {}
 
         def update(path: Path, rows: int) -> None:
             if path not in tasks:

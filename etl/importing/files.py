@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TextIO
 
 from etl.errors import UsageError
 from etl.pipeline.definition import Pipeline
@@ -47,8 +48,8 @@ class RejectsWriter:
     def __init__(self, path: Path | None, header: Sequence[str]) -> None:
         self.path = path
         self._header = list(header)
-        self._handle = None
-        self._writer: csv.writer | None = None  # type: ignore[valid-type]
+        self._handle: TextIO | None = None
+        self._writer: Any = None  # csv's writer type is not importable
 
     def write(self, number: int, errors: Sequence[RowError], values: Sequence[str]) -> None:
         if self.path is None:

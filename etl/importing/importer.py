@@ -1,6 +1,6 @@
-"""`etl import`: file → reader → pipeline (bind, validate, convert, look up) → loader → ledger.
+"""`etl import`: source (a file's reader, or rows in memory) → pipeline (bind, validate, convert, look up) → loader → ledger.
 
-Each file is one session and one transaction on its own; the ledger records every attempt
+Each file (each source) is one session and one transaction on its own; the ledger records every attempt
 in separate short transactions, so a rolled-back file still shows in `etl history`.
 """
 
@@ -34,7 +34,8 @@ from etl.pipeline.rows import RowProcessor
 from etl.pipeline.tables import ensure_pipeline_table
 from etl.pipeline.target import reflect_target
 from etl.pipeline.watch import FileWarnings
-from etl.readers import ReadOptions, Row, header_test, open_table
+from etl.importing.sources import FileSource, Source
+from etl.readers import ReadOptions, Row, header_test
 from etl.schema import ensure_ledger, ensure_target_tables
 
 MAX_LISTED_ERRORS = 1000
@@ -64,18 +65,9 @@ def import_files(
     progress: Progress | None = None,
 ) -> list[FileResult]:
     """Import each file (folders expanded) in its own transaction; one result per file."""
-    if options.chunk_size < 1:
-        raise UsageError("--chunk-size must be at least 1")
-    if options.max_errors < 0:
-        raise UsageError("--max-errors must be 0 or more")
+    check_options(options)
     files = expand_paths(pipeline, paths)
-    pipeline = with_overrides(pipeline, create_lookups=options.create_lookups,
-                              decimal_comma=options.decimal_comma, formats=options.date_formats)
-    ensure_ledger(engine)
-    if pipeline.create:
-        ensure_pipeline_table(engine, pipeline)
-    lookups = [c.lookup.table for c in pipeline.columns if c.lookup is not None]
-    ensure_target_tables(engine, [pipeline.table, *lookups])
+    prepare_database(engine, pipeline)
     results = []
     for path in files:
         rejects = rejects_path_for(options.rejects, path, len(files) > 1) if options.rejects else None
@@ -85,32 +77,70 @@ def import_files(
     return results
 
 
+def import_rows(
+    engine: Engine, pipeline: Pipeline, source: Source, options: ImportOptions,
+    progress: Progress | None = None,
+) -> FileResult:
+    """Import rows held in memory (a `RowsSource`) in one transaction, as a file would be;
+    rejected rows go to `options.rejects` as they are."""
+    check_options(options)
+    prepare_database(engine, pipeline)
+    return import_source(engine, pipeline, source, options, options.rejects, progress)
+
+
+def check_options(options: ImportOptions) -> None:
+    if options.chunk_size < 1:
+        raise UsageError("--chunk-size must be at least 1")
+    if options.max_errors < 0:
+        raise UsageError("--max-errors must be 0 or more")
+
+
+def prepare_database(engine: Engine, pipeline: Pipeline) -> None:
+    """The ledger, the pipeline's table and its lookup tables, created where missing."""
+    ensure_ledger(engine)
+    if pipeline.create:
+        ensure_pipeline_table(engine, pipeline)
+    lookups = [c.lookup.table for c in pipeline.columns if c.lookup is not None]
+    ensure_target_tables(engine, [pipeline.table, *lookups])
+
+
 def import_file(
     engine: Engine, pipeline: Pipeline, path: Path, options: ImportOptions,
     rejects: Path | None = None, progress: Progress | None = None,
 ) -> FileResult:
     """Import one file; the outcome (never an exception for bad data) is in the result."""
-    return FileImport(engine, pipeline, path, options, rejects, progress).run()
+    return import_source(engine, pipeline, FileSource(path), options, rejects, progress)
+
+
+def import_source(
+    engine: Engine, pipeline: Pipeline, source: Source, options: ImportOptions,
+    rejects: Path | None = None, progress: Progress | None = None,
+) -> FileResult:
+    """Import one source (a file, or rows in memory); the outcome is in the result."""
+    return FileImport(engine, pipeline, source, options, rejects, progress).run()
 
 
 class FileImport:
-    """One file's import: ledger run, one session and transaction, chunks, outcome."""
+    """One source's import: ledger run, one session and transaction, chunks, outcome. The
+    source (file or rows in memory) is `path` in the result, the ledger and the messages."""
 
-    def __init__(self, engine: Engine, pipeline: Pipeline, path: Path, options: ImportOptions,
+    def __init__(self, engine: Engine, pipeline: Pipeline, source: Source, options: ImportOptions,
                  rejects: Path | None, progress: Progress | None) -> None:
         self.engine = engine
-        self.pipeline = pipeline
-        self.path = path
+        self.pipeline = with_overrides(pipeline, create_lookups=options.create_lookups,
+                                       decimal_comma=options.decimal_comma, formats=options.date_formats)
+        self.source = source
+        self.path = source.path
         self.options = options
         self.rejects = rejects
         self.progress = progress
-        self.result = FileResult(path=path)
+        self.result = FileResult(path=self.path)
         self.sha256 = ""
 
     def run(self) -> FileResult:
         started = perf_counter()
         result = self.result
-        self.sha256 = ledger.file_sha256(self.path)
+        self.sha256 = self.source.sha256()
         if not self.options.force and self._already_loaded():
             result.status = "skipped"
             result.run_id = ledger.start_run(self.engine, self.pipeline.name, self.path, self.sha256, "skipped")
@@ -151,7 +181,7 @@ class FileImport:
             self._claim(connection)
             target = reflect_target(connection, pipeline)
             looks_like_header = header_test(accepted_names(pipeline, target.primary_key))
-            with open_table(self.path, options.read, looks_like_header) as table:
+            with self.source.open(options.read, looks_like_header) as table:
                 result.detected = dict(table.detected)
                 not_null = {c.name for c in pipeline.columns if target.not_null(c.name)}
                 binding = bind_header(pipeline, target.primary_key, table.header, table.header_row, not_null)

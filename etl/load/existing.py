@@ -31,7 +31,7 @@ class ExistingRowReader:
         self._select = f"SELECT {', '.join(quote(c) for c in self._names)} FROM {self._table}"
         self._dialect = dialect
         self._table_obj = table
-        self._processors: dict[Any, Callable[[Sequence[Any]], list[tuple[Any, ...]]]] = {}
+        self._processors: dict[Any, Callable[[Sequence[Any]], Sequence[Any]]] = {}
 
     def by_ids(self, connection: Connection, ids: Sequence[Any], limit: int) -> dict[Any, tuple[Any, ...]]:
         """id → (id, *columns) for the rows among `ids` (sorted). A dense run of ids (a re-import)

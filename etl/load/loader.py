@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, literal, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -140,22 +140,24 @@ class Loader:
         self._reject_repeated_ids(by_id, numbers, rows, errors, id_values)
         hashes = self._reject_repeated_keys(by_key, numbers, rows, errors)
         if errors or bad:
-            bad = {*bad, *(error.row for error in errors)}
+            bad = {*bad, *(error.row for error in errors if error.row is not None)}
             keep = [i for i, p in enumerate(by_key) if numbers[p] not in bad]
             by_key, hashes = [by_key[i] for i in keep], [hashes[i] for i in keep]
             by_id = [p for p in by_id if numbers[p] not in bad]
+        # Only the positions of rows that are there (not None) are left in by_id and by_key.
+        present = cast(Sequence[tuple[Any, ...]], rows)
         everything = len(by_key) == len(rows)
         all_ids = len(by_id) == len(rows)
         plan.numbers = list(numbers) if everything or all_ids else [numbers[p] for p in (*by_id, *by_key)]
         if (not by_id or self._ids_are_new()) and (self._table_was_empty or not by_key):
             if self._has_id:
-                plan.inserts = [rows[p][:width] for p in by_key]
-                plan.inserts_with_id = list(rows) if all_ids else [rows[p] for p in by_id]  # type: ignore[misc]
+                plan.inserts = [present[p][:width] for p in by_key]
+                plan.inserts_with_id = list(present) if all_ids else [present[p] for p in by_id]
             else:
-                plan.inserts = list(rows) if everything else [rows[p] for p in by_key]  # type: ignore[misc]
+                plan.inserts = list(present) if everything else [present[p] for p in by_key]
             return plan, errors
         candidates = self._key_candidates(hashes)
-        wanted = {rows[p][width] for p in by_id}
+        wanted = {present[p][width] for p in by_id}
         for ids in candidates:
             if type(ids) is list:
                 wanted.update(ids)
@@ -163,11 +165,11 @@ class Loader:
                 wanted.add(ids)
         existing = self._reader.by_ids(self.session.connection(), sorted(wanted), IN_LIST_LIMIT)
         for position in by_id:
-            row = rows[position]
+            row = present[position]
             self._decide(plan, row[:width], row[width], existing.get(row[width]))
         key_of = self._key_of
         for position, ids in zip(by_key, candidates):
-            row = rows[position][:width] if self._has_id else rows[position]
+            row = present[position][:width] if self._has_id else present[position]
             if ids is None:
                 plan.inserts.append(row)
                 continue
@@ -287,7 +289,7 @@ class Loader:
 def _key_getter(positions: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """A row's key, always as a tuple (the same shape as keys read back from the table)."""
     if len(positions) > 1:
-        return itemgetter(*positions)  # type: ignore[return-value]
+        return itemgetter(*positions)
     position = positions[0]
     return lambda row: (row[position],)
 

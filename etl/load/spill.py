@@ -64,7 +64,8 @@ class BloomFilter:
     def may_contain(self, keys: np.ndarray) -> np.ndarray:
         """False where a key was certainly never added."""
         word, mask = self._probe(keys)
-        return (self._words[word] & mask) == mask
+        contained: np.ndarray = (self._words[word] & mask) == mask
+        return contained
 
     def _probe(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The word each key maps to (from the mixed hash's high 32 bits) and its bit mask (from
@@ -122,7 +123,7 @@ class DiskRun:
             records = np.empty(len(keys), dtype=RECORD)
             records["key"] = keys
             records["row"] = rows
-            self._file.write(records.view(np.uint8))
+            self._file.write(records.view(np.uint8).data)
             fences.append(keys[-written % FENCE_EVERY::FENCE_EVERY].copy())  # a view would keep the block
             assert self._bloom is not None
             self._bloom.add(keys)
