@@ -207,7 +207,7 @@ class FileImport:
                             self.progress(self.path, result.rows_read)
                     if result.rejected <= options.max_errors and not options.dry_run:
                         loader.finish()
-                result.warnings = watch.finish()
+                result.warnings = watch.finish(table.warnings)
             if result.rejected > options.max_errors:
                 _fail(result, "rejected")
                 return

@@ -25,7 +25,7 @@ from etl.pipeline.definition import Pipeline
 from etl.pipeline.lookups import LookupResolver
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.target import Target
-from etl.readers.base import Row
+from etl.readers.base import ReadWarning, Row
 from etl.readers.cells import NumberText
 
 MAX_LISTED = 100
@@ -165,9 +165,10 @@ class FileWarnings:
             if not new:
                 break
 
-    def finish(self) -> list[RowError]:
-        """Every warning in row order, the counts of unlisted ones last."""
-        found = list(self._found)
+    def finish(self, read: Sequence[ReadWarning] = ()) -> list[RowError]:
+        """Every warning (with the reader's `read` ones) in row order, the counts of unlisted
+        ones last."""
+        found = [*self._found, *(RowError(w.row, w.column, w.value, w.message) for w in read)]
         for column in self._text:
             found += column.finish()
         for label, suggested in self._suggested.items():
