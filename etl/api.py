@@ -61,9 +61,13 @@ class ImportKeywords(TypedDict, total=False):
     """Read `1.234,50` (decimal comma, `.` between thousands) in every integer and decimal column."""
     date_formats: Sequence[str]
     """strptime formats for every date and datetime column, tried in order (replacing the pipeline's)."""
+    annotate: str | Path | None
+    """Write an annotated copy of the file (.xlsx) for its sender: every problem marked, an Errors
+    sheet first; several files get `<stem>-<file>.xlsx` each. Also on a dry run."""
 
 
-FILE_ONLY_OPTIONS = frozenset({"encoding", "delimiter", "sheet", "header_row", "archive_dir", "error_dir"})
+FILE_ONLY_OPTIONS = frozenset({"encoding", "delimiter", "sheet", "header_row", "archive_dir", "error_dir",
+                               "annotate"})
 """Import options about reading or moving a file, which rows given in memory do not have."""
 
 
@@ -250,6 +254,7 @@ def import_options(options: ImportKeywords) -> ImportOptions:
         create_lookups=options.get("create_lookups", True),
         decimal_comma=options.get("decimal_comma", False),
         date_formats=tuple(options.get("date_formats", ())),
+        annotate=_path(options.get("annotate")),
     )
 
 

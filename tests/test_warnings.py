@@ -59,7 +59,7 @@ def test_the_issue_sample_gives_its_warnings_and_lands_as_typed(
         (4, "telefono", "4184488484",
          "a number cell that may have lost its leading zero: other values start with 0 and have 11 digits "
          "(e.g. '04184488484'); stored as typed (type it as text, '04184488484', if the zero belongs)"),
-        (4, "grupo", "Amigso", "a new grupos row was created; did you mean 'Amigos'?"),
+        (4, "grupo", "Amigso", "creates a new grupos row; did you mean 'Amigos'?"),
     ]
     stored = query(db_url, "SELECT c.nombre, c.telefono, g.grupo FROM contactos c "
                            "JOIN grupos g ON g.id = c.grupo_id ORDER BY c.id")
@@ -72,7 +72,7 @@ def test_warnings_show_in_the_summary(tmp_path: Path, cli) -> None:
     done = cli("import", "contacts", str(book))
     assert done.exit_code == 0
     assert f"{book}:4:telefono: warning: a number cell that may have lost its leading zero" in done.stderr
-    assert f"{book}:4:grupo: warning: a new grupos row was created; did you mean 'Amigos'? (value 'Amigso')" \
+    assert f"{book}:4:grupo: warning: creates a new grupos row; did you mean 'Amigos'? (value 'Amigso')" \
         in done.stderr
     assert "committed: 3 read, 3 inserted" in done.stdout and "2 warning(s)" in done.stdout
 

@@ -51,6 +51,10 @@ def import_command(
     date_format: Annotated[list[str] | None, typer.Option(
         "--date-format", help="Dates are written in this strptime format, e.g. %d/%m/%Y (repeat for several).",
     )] = None,
+    annotate: Annotated[Path | None, typer.Option(
+        "--annotate", dir_okay=False,
+        help="Write a copy of the file for its sender (.xlsx): every problem marked, an Errors sheet first.",
+    )] = None,
 ) -> None:
     """Import files: validate every row, then write each file in one transaction."""
     with database_for(db, pipelines_dir) as database, \
@@ -60,6 +64,7 @@ def import_command(
             dry_run=dry_run, force=force, encoding=encoding, delimiter=delimiter, sheet=sheet,
             header_row=header_row, archive_dir=archive_dir, error_dir=error_dir, progress=progress,
             create_lookups=create_lookups, decimal_comma=decimal_comma, date_formats=date_format or (),
+            annotate=annotate,
         )
     _render(results, as_json)
     raise typer.Exit(EXIT_OK if all(r.succeeded for r in results) else EXIT_REJECTED)
@@ -116,7 +121,8 @@ def summary_line(result: FileResult) -> str:
     if result.warnings:
         counts += f", {len(result.warnings)} warning(s)"
     moved = f"; moved to {result.moved_to}" if result.moved_to else ""
-    return f"{result.path}: {result.status}: {counts} ({result.seconds:.2f} s){moved}"
+    annotated = f"; annotated copy {result.annotated}" if result.annotated else ""
+    return f"{result.path}: {result.status}: {counts} ({result.seconds:.2f} s){moved}{annotated}"
 
 
 @contextmanager

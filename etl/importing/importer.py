@@ -7,7 +7,7 @@ in separate short transactions, so a rolled-back file still shows in `etl histor
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from time import perf_counter
@@ -34,6 +34,7 @@ from etl.pipeline.rows import RowProcessor
 from etl.pipeline.tables import ensure_pipeline_table
 from etl.pipeline.target import reflect_target
 from etl.pipeline.watch import FileWarnings
+from etl.writers.annotate import Annotation, check_annotate_path, either_labels
 from etl.importing.sources import FileSource, Source
 from etl.readers import ReadOptions, Row, header_test
 from etl.schema import ensure_ledger, ensure_target_tables
@@ -54,6 +55,8 @@ class ImportOptions:
     create_lookups: bool = True
     decimal_comma: bool = False
     date_formats: tuple[str, ...] = ()
+    annotate: Path | None = None
+    """Write the annotated copy of the file here (`import_files` names one per file)."""
 
 
 class _Skip(Exception):
@@ -70,8 +73,10 @@ def import_files(
     prepare_database(engine, pipeline)
     results = []
     for path in files:
-        rejects = rejects_path_for(options.rejects, path, len(files) > 1) if options.rejects else None
-        result = import_file(engine, pipeline, path, options, rejects, progress)
+        several = len(files) > 1
+        rejects = rejects_path_for(options.rejects, path, several) if options.rejects else None
+        annotate = rejects_path_for(options.annotate, path, several) if options.annotate else None
+        result = import_file(engine, pipeline, path, replace(options, annotate=annotate), rejects, progress)
         _file_away(result, options)
         results.append(result)
     return results
@@ -93,6 +98,8 @@ def check_options(options: ImportOptions) -> None:
         raise UsageError("--chunk-size must be at least 1")
     if options.max_errors < 0:
         raise UsageError("--max-errors must be 0 or more")
+    if options.annotate is not None:
+        check_annotate_path(options.annotate)
 
 
 def prepare_database(engine: Engine, pipeline: Pipeline) -> None:
@@ -136,6 +143,7 @@ class FileImport:
         self.progress = progress
         self.result = FileResult(path=self.path)
         self.sha256 = ""
+        self.annotation = Annotation(options.annotate) if options.annotate is not None else None
 
     def run(self) -> FileResult:
         started = perf_counter()
@@ -153,10 +161,10 @@ class FileImport:
             result.status = "skipped"
         except ReadError as err:
             message = str(err).removeprefix(f"{self.path}: ")  # the report names the file already
-            _fail(result, "rejected", RowError(None, None, None, message))
+            self._fail("rejected", RowError(None, None, None, message))
         except (ChunkWriteError, SQLAlchemyError) as err:
             reason = str(err) if isinstance(err, ChunkWriteError) else _db_reason(err)
-            _fail(result, "rolled_back", RowError(None, None, None, redact(reason, self.engine.url)))
+            self._fail("rolled_back", RowError(None, None, None, redact(reason, self.engine.url)))
         except BaseException as err:
             message = f"{type(err).__name__}: {err}"
             ledger.finish_run(self.engine, result.run_id, "rolled_back", _counts(result), message)
@@ -165,7 +173,15 @@ class FileImport:
             result.seconds = perf_counter() - started
         error = "\n".join(e.describe(self.path) for e in result.errors[:20]) if result.errors else None
         ledger.finish_run(self.engine, result.run_id, result.status, _counts(result), error)
+        if self.annotation is not None and result.status != "skipped":
+            self.annotation.add(result.warnings, warning=True)
+            result.annotated = self.annotation.write()
         return result
+
+    def _fail(self, status: str, *errors: RowError) -> None:
+        _fail(self.result, status, *errors)
+        if self.annotation is not None:
+            self.annotation.add(errors)
 
     def _already_loaded(self) -> bool:
         with self.engine.connect() as connection:
@@ -186,8 +202,10 @@ class FileImport:
                 not_null = {c.name for c in pipeline.columns if target.not_null(c.name)}
                 binding = bind_header(pipeline, target.primary_key, table.header, table.header_row, not_null)
                 result.warnings = list(binding.warnings)
+                if self.annotation is not None:
+                    self.annotation.place(table, either_labels(table.header, binding.direct, binding.lookup))
                 if binding.problems:
-                    _fail(result, "rejected", *binding.problems)
+                    self._fail("rejected", *binding.problems)
                     return
                 resolvers = {
                     c.name: LookupResolver(connection, c.lookup)
@@ -250,6 +268,8 @@ class FileImport:
             values = {row.number: row.values for row in chunk}
             for number in sorted(bad):
                 _record(result, bad[number])
+                if self.annotation is not None:
+                    self.annotation.add(bad[number])
                 rejected.write(number, bad[number], values[number])
         if result.rejected <= self.options.max_errors:
             loader.apply(plan)

@@ -160,7 +160,7 @@ class FileWarnings:
             near = new.pop(name, None)
             if near is not None:
                 table = resolver.lookup.table
-                message = f"a new {table} row was created; did you mean {near!r}?"
+                message = f"creates a new {table} row; did you mean {near!r}?"
                 found.add(RowError(row.number, label, name, message))
             if not new:
                 break
