@@ -34,6 +34,8 @@ MAX_MARKS = 100_000
 """Problems marked in one copy; past that the Errors sheet says how many more there were."""
 HEADINGS = ("cell", "row", "column", "value", "reason", "kind")
 COMMENT_AUTHOR = "etl"
+REASON_WIDTH = 80
+"""Characters of the widest Errors column; longer reasons wrap."""
 
 
 @dataclass(frozen=True)
@@ -157,12 +159,18 @@ def _listing(mark: Mark) -> list[Any]:
             "warning" if mark.warning else "error"]
 
 
+def _height(mark: Mark) -> float:
+    """Points for an entry whose reason wraps at REASON_WIDTH characters (spreadsheets do
+    not grow a row for wrapped text written by a library)."""
+    return 15.0 * max(1, -(-len(mark.message) // REASON_WIDTH))
+
+
 def _widths(marks: Sequence[Mark]) -> list[int]:
-    """Column widths of the Errors sheet: its longest entries (of the first 1000), at most 80."""
+    """Column widths of the Errors sheet: its longest entries (of the first 1000), at most REASON_WIDTH."""
     widths = [len(h) for h in HEADINGS]
     for mark in marks[:1000]:
         for i, value in enumerate(["B10", *_listing(mark)]):
-            widths[i] = max(widths[i], min(len(str(value)), 80))
+            widths[i] = max(widths[i], min(len(str(value)), REASON_WIDTH))
     return [width + 2 for width in widths]
 
 
@@ -199,7 +207,7 @@ def _summary(marks: Sequence[Mark], more: int) -> str:
 def _annotate_workbook(layout: Layout, marks: Sequence[Mark], more: int, out: Path) -> None:
     import openpyxl
     from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     book = openpyxl.load_workbook(layout.path)  # formulas, styles and other sheets kept
@@ -219,12 +227,16 @@ def _annotate_workbook(layout: Layout, marks: Sequence[Mark], more: int, out: Pa
     bold, link = Font(bold=True), Font(color="0563C1", underline="single")
     for cell in listing[2]:
         cell.font = bold
+    wrapped = Alignment(wrap_text=True, vertical="top")
     for mark in marks:
         shown, target = _reference(layout, sheet.title, mark)
         listing.append([shown, *_listing(mark)])
         first = listing.cell(row=listing.max_row, column=1)
         first.hyperlink = Hyperlink(ref=first.coordinate, location=target)
         first.font = link
+        for cell in listing[listing.max_row]:
+            cell.alignment = wrapped
+        listing.row_dimensions[listing.max_row].height = _height(mark)
     for i, width in enumerate(_widths(marks)):
         listing.column_dimensions[column_letters(i)].width = width
     listing.freeze_panes = "A3"
@@ -257,8 +269,10 @@ def _annotate_text(layout: Layout, marks: Sequence[Mark], more: int, out: Path) 
         data = book.add_worksheet(name)
         fills = {False: book.add_format({"bg_color": f"#{ERROR_FILL}"}),
                  True: book.add_format({"bg_color": f"#{WARNING_FILL}"})}
-        bold = book.add_format({"bold": True})
-        _write_listing(listing, layout, name, marks, more, bold)
+        formats = {"bold": book.add_format({"bold": True}),
+                   "wrapped": book.add_format({"text_wrap": True, "valign": "top"}),
+                   "link": book.add_format({"font_color": "#0563C1", "underline": 1, "valign": "top"})}
+        _write_listing(listing, layout, name, marks, more, formats)
         cells = _by_cell(layout, marks)
         rows_marked = {row for row, _ in cells}
         with layout.path.open(encoding=layout.encoding or "utf-8", errors=UNDECODABLE, newline="") as handle:
@@ -284,18 +298,20 @@ def _annotate_text(layout: Layout, marks: Sequence[Mark], more: int, out: Path) 
         book.close()
 
 
-def _write_listing(listing: Any, layout: Layout, sheet: str, marks: Sequence[Mark], more: int, bold: Any) -> None:
+def _write_listing(listing: Any, layout: Layout, sheet: str, marks: Sequence[Mark], more: int,
+                   formats: dict[str, Any]) -> None:
     listing.write_string(0, 0, _summary(marks, more))
     for column, heading in enumerate(HEADINGS):
-        listing.write_string(1, column, heading, bold)
+        listing.write_string(1, column, heading, formats["bold"])
     for row, mark in enumerate(marks, start=2):
         shown, target = _reference(layout, sheet, mark)
-        listing.write_url(row, 0, f"internal:{target}", string=shown)
+        listing.write_url(row, 0, f"internal:{target}", formats["link"], string=shown)
+        listing.set_row(row, _height(mark))
         for column, value in enumerate(_listing(mark), start=1):
             if isinstance(value, int):
-                listing.write_number(row, column, value)
+                listing.write_number(row, column, value, formats["wrapped"])
             elif value:
-                listing.write_string(row, column, str(value))
+                listing.write_string(row, column, str(value), formats["wrapped"])
     for i, width in enumerate(_widths(marks)):
         listing.set_column(i, i, width)
     listing.freeze_panes(2, 0)
