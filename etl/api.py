@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, TypedDict, Unpack
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from etl.config import DEFAULT_CHUNK_SIZE, Settings
 from etl.db import open_database, safe_url
@@ -23,6 +23,7 @@ from etl.importing.results import FileResult, Progress
 from etl.pipeline.definition import Pipeline, get_pipeline, load_pipelines
 
 if TYPE_CHECKING:
+    from etl.readers import ReadOptions
     from etl.importing.importer import ImportOptions
     from etl.importing.sources import Source
     from etl.ledger import RunRecord
@@ -162,6 +163,45 @@ class Database:
         progress = options.pop("progress", None)
         return import_files(self.engine, chosen, [Path(p) for p in paths], import_options(options), progress)
 
+    def import_table(self, table: str, paths: Sequence[str | Path], *, create: bool = False,
+                     key: Sequence[str] = (), **options: Unpack[ImportKeywords]) -> list[FileResult]:
+        """Import files into any table, without a pipeline file: an existing table's columns
+        are matched by header and typed as the table has them; a missing one is created with
+        `create=True`, its types inferred from the first file (text first). `key` names the
+        columns rows match on (default: a unique constraint, else every column given)."""
+        from etl.pipeline.reflected import table_pipeline
+
+        files = [Path(p) for p in paths]
+        if not files:
+            raise UsageError("name at least one file to import")
+        first = files[0]
+        if first.is_dir():
+            raise UsageError(f"{first}: --table imports files; name them (a folder has no header to read)")
+        if inspect(self.engine).has_table(table):
+            names = [c["name"] for c in inspect(self.engine).get_columns(table)]
+            header = _header_of(first, import_options(dict(options)).read, names)  # type: ignore[arg-type]
+            with self.engine.connect() as connection:
+                pipeline = table_pipeline(connection, table, header, key)
+        elif create:
+            pipeline = self.infer_pipeline(f"table:{table}", first, table=table, key=key, **options)
+        else:
+            raise UsageError(f"table {table!r} does not exist in {self.url}; add --create to create it with "
+                             f"types inferred from {first.name}, or write a pipeline (`etl pipelines new "
+                             f"{table} {first}` prints one)")
+        return self.import_files(pipeline, files, **options)
+
+    def infer_pipeline(self, name: str, path: str | Path, *, table: str | None = None, key: Sequence[str] = (),
+                       **options: Unpack[ImportKeywords]) -> Pipeline:
+        """A `create = true` pipeline whose columns are the file's, typed from all of its
+        values (see `etl.pipeline.infer`); no database is touched."""
+        from etl.pipeline.infer import infer_pipeline
+        from etl.readers import open_table
+
+        chosen = import_options(dict(options))  # type: ignore[arg-type]
+        with open_table(Path(path), chosen.read) as opened:
+            return infer_pipeline(name, table or name, opened.header, opened.rows, key,
+                                  decimal_comma=chosen.decimal_comma, date_formats=chosen.date_formats)
+
     def import_rows(self, pipeline: str | Pipeline, rows: Iterable[Mapping[str, object]], *, name: str,
                     **options: Unpack[ImportKeywords]) -> FileResult:
         """Import dicts as the rows of a file named `name`, in one transaction: the header is
@@ -256,6 +296,14 @@ def import_options(options: ImportKeywords) -> ImportOptions:
         date_formats=tuple(options.get("date_formats", ())),
         annotate=_path(options.get("annotate")),
     )
+
+
+def _header_of(path: Path, read: ReadOptions, names: Sequence[str]) -> tuple[str, ...]:
+    """The header of `path`: the first row naming one of `names` (title rows skipped)."""
+    from etl.readers import header_test, open_table
+
+    with open_table(path, read, header_test(names)) as opened:
+        return opened.header
 
 
 def _path(value: str | Path | None) -> Path | None:

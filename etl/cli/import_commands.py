@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +25,8 @@ from etl.importing.results import FileResult, Progress
 
 @command("import")
 def import_command(
-    pipeline: Annotated[str, typer.Argument(help="Pipeline name (see `etl pipelines`).")],
-    paths: Annotated[list[Path], typer.Argument(help="Files, or folders of files, to import.")],
+    pipeline: Annotated[str, typer.Argument(help="Pipeline name (see `etl pipelines`); with --table, the first file.")],
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files, or folders of files, to import.")] = None,
     db: DbOption = None,
     pipelines_dir: PipelinesDirOption = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Rows per flush.")] = 10_000,
@@ -55,12 +56,31 @@ def import_command(
         "--annotate", dir_okay=False,
         help="Write a copy of the file for its sender (.xlsx): every problem marked, an Errors sheet first.",
     )] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", help="Import into this table, no pipeline file: headers matched to its columns.",
+    )] = None,
+    create: Annotated[bool, typer.Option(
+        "--create", help="With --table: create the table if missing, types inferred from the first file.",
+    )] = False,
+    key: Annotated[str | None, typer.Option(
+        "--key", help="With --table: the column(s) rows match on for updates, comma-separated.",
+    )] = None,
 ) -> None:
-    """Import files: validate every row, then write each file in one transaction."""
+    """Import files: validate every row, then write each file in one transaction.
+    `etl import --table NAME FILE…` imports into any table without a pipeline."""
+    from etl.cli.setup_commands import split_columns
+
+    files = [Path(pipeline), *(paths or [])] if table else list(paths or [])
+    if not files:
+        raise typer.BadParameter("name at least one file (or folder) to import", param_hint="PATHS")
+    if (create or key) and not table:
+        raise typer.BadParameter("--create and --key go with --table NAME", param_hint="--table")
     with database_for(db, pipelines_dir) as database, \
             _progress(enabled=not (quiet or as_json) and sys.stderr.isatty()) as progress:
-        results = database.import_files(
-            pipeline, paths, chunk_size=chunk_size, max_errors=max_errors, rejects=rejects,
+        run = (partial(database.import_table, table, create=create, key=split_columns(key)) if table
+               else partial(database.import_files, pipeline))
+        results = run(
+            files, chunk_size=chunk_size, max_errors=max_errors, rejects=rejects,
             dry_run=dry_run, force=force, encoding=encoding, delimiter=delimiter, sheet=sheet,
             header_row=header_row, archive_dir=archive_dir, error_dir=error_dir, progress=progress,
             create_lookups=create_lookups, decimal_comma=decimal_comma, date_formats=date_format or (),
