@@ -56,7 +56,7 @@ def test_rows_take_the_import_options_that_are_not_about_files(sqlite_url: str, 
         kept = db.import_rows("pets", rows, name="pets", max_errors=1, rejects=tmp_path / "bad.csv")
         with pytest.raises(etl.UsageError, match="sheet: only for importing files"):
             db.import_rows("pets", rows, name="pets", sheet="Hoja1")
-        with pytest.raises(etl.UsageError, match="name the imported rows"):
+        with pytest.raises(etl.UsageError, match="give a name"):
             db.import_rows("pets", rows, name=" ")
         with pytest.raises(etl.UsageError, match="row 3 is a list"):
             db.import_rows("pets", [rows[0], ["Tom", "cat"]], name="pets")  # type: ignore[list-item]

@@ -69,15 +69,24 @@ def import_files(
 ) -> list[FileResult]:
     """Import each file (folders expanded) in its own transaction; one result per file."""
     check_options(options)
-    files = expand_paths(pipeline, paths)
+    files = [FileSource(path) for path in expand_paths(pipeline, paths)]
+    return import_file_sources(engine, pipeline, files, options, progress)
+
+
+def import_file_sources(
+    engine: Engine, pipeline: Pipeline, files: Sequence[FileSource], options: ImportOptions,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Import files each in its own transaction, then archive or set them aside."""
+    check_options(options)
     prepare_database(engine, pipeline)
     results = []
-    for path in files:
+    for source in files:
         several = len(files) > 1
-        rejects = rejects_path_for(options.rejects, path, several) if options.rejects else None
-        annotate = rejects_path_for(options.annotate, path, several) if options.annotate else None
-        result = import_file(engine, pipeline, path, replace(options, annotate=annotate), rejects, progress)
-        _file_away(result, options)
+        rejects = rejects_path_for(options.rejects, source.path, several) if options.rejects else None
+        annotate = rejects_path_for(options.annotate, source.path, several) if options.annotate else None
+        result = import_source(engine, pipeline, source, replace(options, annotate=annotate), rejects, progress)
+        _file_away(result, source.file, options)
         results.append(result)
     return results
 
@@ -306,13 +315,13 @@ def _counts(result: FileResult) -> ledger.RunCounts:
     return ledger.RunCounts(result.rows_read, result.inserted, result.updated, result.unchanged, result.rejected)
 
 
-def _file_away(result: FileResult, options: ImportOptions) -> None:
+def _file_away(result: FileResult, file: Path, options: ImportOptions) -> None:
     """Hot folders: committed (and already imported) files to --archive-dir, failed ones with
     their error report to --error-dir. A dry run moves nothing."""
     if options.dry_run:
         return
     if result.status in ("committed", "skipped") and options.archive_dir is not None:
-        result.moved_to = move_file(result.path, options.archive_dir)
+        result.moved_to = move_file(file, options.archive_dir)
     elif result.status in ("rejected", "rolled_back") and options.error_dir is not None:
-        result.moved_to = move_file(result.path, options.error_dir)
+        result.moved_to = move_file(file, options.error_dir)
         write_error_report(result, result.moved_to)

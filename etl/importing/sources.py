@@ -44,15 +44,21 @@ class Source(Protocol):
 
 @dataclass(frozen=True)
 class FileSource:
-    """A CSV or spreadsheet file, read by the reader its extension calls for."""
+    """A CSV or spreadsheet file, read by the reader its extension calls for, shown as
+    `name` when given (an upload kept under a private name is shown as its sender named it)."""
 
-    path: Path
+    file: Path
+    name: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.file if self.name is None else Path(self.name)
 
     def sha256(self) -> str:
-        return ledger.file_sha256(self.path)
+        return ledger.file_sha256(self.file)
 
     def open(self, options: ReadOptions, looks_like_header: HeaderTest) -> AbstractContextManager[Table]:
-        return open_table(self.path, options, looks_like_header)
+        return open_table(self.file, options, looks_like_header)
 
 
 TextRows = Callable[[], Iterator[tuple[str, ...]]]
