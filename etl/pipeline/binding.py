@@ -20,6 +20,9 @@ from etl.readers.headers import normalize_header
 REJECTS_COLUMNS = ("row", "error")
 HEADER_DISTANCE = 3
 """An unknown header this many edits from an accepted name is named as what was meant."""
+MAX_UNKNOWN_LISTED = 20
+"""Unknown header cells reported one by one; the rest are counted in one more problem, so a
+file with three million header cells gives 21 lines, not three million."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class Binding:
     id_index: int | None
     problems: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
+    unnamed: tuple[int, ...] = ()
+    """Cell indexes under a blank header cell: a value there is an unknown column, reported
+    on its row (empty when the pipeline allows extra columns)."""
 
     @property
     def columns(self) -> list[str]:
@@ -60,22 +66,30 @@ def bind_header(
     slots: dict[tuple[str, str], int] = {}
     problems: list[RowError] = []
     warnings: list[RowError] = []
+    unnamed: list[int] = []
+    unknown = 0
+    known = _spelled_headers(pipeline, primary_key)
     for index, cell in enumerate(header):
         normalised = normalize_header(cell)
         if not normalised:
+            unnamed.append(index)
             continue
         target = names.get(normalised)
         if target is None:
             if normalised in REJECTS_COLUMNS:
                 continue
-            near = _closest_header(pipeline, primary_key, cell)
-            meant = f"did you mean {near!r}? " if near is not None else ""
+            unknown += 1
             if not pipeline.allow_extra_columns:
-                problems.append(
-                    RowError(header_row, cell, None, f"unknown column; {meant}{_accepted_listing(pipeline)}")
-                )
-            elif near is not None:
-                warnings.append(RowError(header_row, cell, None, f"column ignored; {meant.strip()}"))
+                if unknown <= MAX_UNKNOWN_LISTED:
+                    near = closest(cell, known, normalize_header, HEADER_DISTANCE)
+                    meant = f"did you mean {near!r}? " if near is not None else ""
+                    problems.append(
+                        RowError(header_row, cell, None, f"unknown column; {meant}{_accepted_listing(pipeline)}")
+                    )
+            elif unknown <= MAX_UNKNOWN_LISTED:
+                near = closest(cell, known, normalize_header, HEADER_DISTANCE)
+                if near is not None:
+                    warnings.append(RowError(header_row, cell, None, f"column ignored; did you mean {near!r}?"))
             continue
         if target in slots:
             first = header[slots[target]]
@@ -90,7 +104,10 @@ def bind_header(
         id_index=slots.get(("id", primary_key)),
         problems=problems,
         warnings=warnings,
+        unnamed=() if pipeline.allow_extra_columns else tuple(unnamed),
     )
+    if unknown > MAX_UNKNOWN_LISTED:
+        problems.append(RowError(header_row, None, None, f"and {unknown - MAX_UNKNOWN_LISTED:,} more unknown columns"))
     problems.extend(_missing_columns(pipeline, binding, header_row, not_null))
     return binding
 
@@ -112,12 +129,13 @@ def _missing_columns(
     return problems
 
 
-def _closest_header(pipeline: Pipeline, primary_key: str, cell: str) -> str | None:
+def _spelled_headers(pipeline: Pipeline, primary_key: str) -> dict[str, str]:
+    """Normalised accepted header → the header as the pipeline spells it."""
     spelled = [primary_key, *(h for headers in pipeline.accepted_headers.values() for h in headers)]
     known: dict[str, str] = {}
     for header in spelled:
         known.setdefault(normalize_header(header), header)
-    return closest(cell, known, normalize_header, HEADER_DISTANCE)
+    return known
 
 
 def _headers_of(column: Column) -> str:
