@@ -106,7 +106,7 @@ def bind_header(
         warnings=warnings,
         unnamed=() if pipeline.allow_extra_columns else tuple(unnamed),
     )
-    if unknown > MAX_UNKNOWN_LISTED:
+    if unknown > MAX_UNKNOWN_LISTED and not pipeline.allow_extra_columns:
         problems.append(RowError(header_row, None, None, f"and {unknown - MAX_UNKNOWN_LISTED:,} more unknown columns"))
     problems.extend(_missing_columns(pipeline, binding, header_row, not_null))
     return binding
