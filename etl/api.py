@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 
     from etl.readers import ReadOptions
     from etl.importing.importer import ImportOptions
+    from etl.importing.preview import Preview
     from etl.importing.sources import Source
     from etl.ledger import RunRecord
+    from etl.reports import Report
 
 
 class ImportKeywords(TypedDict, total=False):
@@ -325,6 +327,31 @@ class Database:
             raise UsageError(f"a template is an .xlsx workbook; name the output {path.stem}.xlsx")
         write_template(self.pipeline(pipeline), path)
         return path
+
+    def reports(self) -> dict[str, Report]:
+        """Every report definition by name: the built-in ones, then those of the extra folders."""
+        from etl.reports import load_reports
+
+        return load_reports(self.settings.pipelines_dirs)
+
+    def preview(self, path: str | Path, *, pipeline: str | Pipeline | None = None, rows: int = 50,
+                encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None,
+                header_row: int | None = None) -> Preview:
+        """A first look at a file, without the database: the header (found by the names
+        `pipeline` accepts, else any pipeline), its first `rows` data rows, what was detected
+        and a workbook's sheet names. An unreadable file raises `ReadError`."""
+        from etl.importing.preview import preview_file
+        from etl.readers import ReadOptions
+
+        chosen = [self.pipeline(pipeline)] if pipeline is not None else self.pipelines().values()
+        options = ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row)
+        return preview_file(Path(path), options, chosen, rows)
+
+    def suggest_pipeline(self, header: Sequence[str]) -> str | None:
+        """The name of the pipeline whose accepted column names fit `header` best, or None."""
+        from etl.importing.preview import suggest_pipeline
+
+        return suggest_pipeline(self.pipelines().values(), header)
 
     def history(self, *, limit: int = 20, pipeline: str | None = None) -> list[RunRecord]:
         """The latest import runs from the ledger, newest first."""
