@@ -308,15 +308,21 @@ class Database:
 
         return pandas.concat(list(frames), ignore_index=True)
 
-    def report(self, name: str, output: str | Path) -> dict[str, int]:
-        """Write the named report workbook; rows written per sheet."""
+    def report(
+        self, name: str, output: str | Path, *, lang: str | None = None, into: str | Path | None = None
+    ) -> dict[str, int]:
+        """Write the named report workbook; rows written per sheet. `lang` picks its labels
+        (default: the report's own language, Spanish for the built-in ones); `into` names a
+        workbook of your own to fill (its sheets or tables named like the report's), which is
+        copied, never changed."""
         from etl.reports import get_report, write_report
 
         report = get_report(name, self.settings.pipelines_dirs)
         path = Path(output)
         if path.suffix.lower() != ".xlsx":
             raise UsageError(f"a report is an .xlsx workbook; name the output {path.stem}.xlsx")
-        return write_report(self.read_only_engine, report, path)
+        template = Path(into) if into is not None else None
+        return write_report(self.read_only_engine, report, path, lang=lang, into=template)
 
     def template(self, pipeline: str | Pipeline, output: str | Path) -> Path:
         """Write an empty workbook with the pipeline's headers, notes and data validation."""

@@ -22,10 +22,11 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from etl.writers.xlsx_formats import NUMBER_INDENT, ColumnLayout, layout_columns
+
 EXCEL_MAX_ROWS = 1_048_576
 SHEET_NAME_LIMIT = 31
 WIDTH_SAMPLE_ROWS = 1_000
-MIN_WIDTH, MAX_WIDTH = 6, 60
 # Excel keeps 15 significant digits; larger integers are written as text to stay exact.
 EXACT_INTEGER_LIMIT = 10**15
 WORKBOOK_OPTIONS = {
@@ -45,6 +46,7 @@ class SheetSpan:
     header_row: int
     last_row: int
     columns: int
+    number_formats: tuple[str | None, ...] = ()
 
     @property
     def first_data_row(self) -> int:
@@ -63,13 +65,16 @@ class XlsxBook:
         self.workbook: Workbook = xlsxwriter.Workbook(target, options)
         self.title_format = self.workbook.add_format({"bold": True, "font_size": 14})
         self.subtitle_format = self.workbook.add_format({"italic": True, "font_color": "#595959"})
-        self.header_format = self.workbook.add_format(
-            {"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": False}
+        header = {"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": False}
+        self.header_format = self.workbook.add_format(header)
+        self.number_header_format = self.workbook.add_format(
+            {**header, "align": "right", "indent": NUMBER_INDENT}
         )
         self.date_format = self.workbook.add_format({"num_format": "yyyy-mm-dd"})
         self.datetime_format = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self.time_format = self.workbook.add_format({"num_format": "hh:mm:ss"})
         self._sheet_names: set[str] = set()
+        self._cell_formats: dict[tuple[str | None, bool], Format | None] = {}
 
     def add_sheet(self, name: str) -> Worksheet:
         """A new worksheet named `name`, made valid and unique for Excel."""
@@ -93,19 +98,24 @@ class XlsxBook:
         max_rows: int = EXCEL_MAX_ROWS,
     ) -> list[SheetSpan]:
         """Write a table: optional title lines, a bold frozen filtered header, then the rows.
-        Rows beyond a sheet's capacity continue on further sheets with the same header."""
+        Rows beyond a sheet's capacity continue on further sheets with the same header.
+        Each column's number format, alignment and width come from its first rows, unless
+        `number_formats` (header → Excel format code) names one."""
         header_row = len(title) + 1 if title else 0
         capacity = max_rows - header_row - 1
         if capacity < 1:
             raise ValueError("max_rows leaves no room for data rows")
-        column_formats = self._column_formats(header, number_formats or {})
         iterator = iter(rows)
+        sample = list(itertools.islice(iterator, WIDTH_SAMPLE_ROWS))
+        layouts = layout_columns(header, sample, number_formats)
+        iterator = itertools.chain(sample, iterator)
         spans: list[SheetSpan] = []
         while True:
             sheet = self.add_sheet(name)
             self._write_title(sheet, title)
-            written = self._write_rows(sheet, header, header_row, iterator, capacity, column_formats)
-            spans.append(SheetSpan(sheet.get_name(), header_row, header_row + written, len(header)))
+            written = self._write_rows(sheet, header, header_row, iterator, capacity, layouts)
+            spans.append(SheetSpan(sheet.get_name(), header_row, header_row + written, len(header),
+                                   tuple(layout.number_format for layout in layouts)))
             if written < capacity:
                 return spans
             try:
@@ -114,18 +124,22 @@ class XlsxBook:
                 return spans
             iterator = itertools.chain([first], iterator)
 
+    def cell_format(self, number_format: str | None, right_aligned: bool) -> Format | None:
+        """The (shared) format of a data cell: its number format, numbers indented from the right."""
+        key = (number_format, right_aligned)
+        if key not in self._cell_formats:
+            properties: dict[str, Any] = {"num_format": number_format} if number_format else {}
+            if right_aligned:
+                properties.update(align="right", indent=NUMBER_INDENT)
+            self._cell_formats[key] = self.workbook.add_format(properties) if properties else None
+        return self._cell_formats[key]
+
     def close(self) -> None:
         self.workbook.close()
 
     def _write_title(self, sheet: Worksheet, title: Sequence[str]) -> None:
         for number, line in enumerate(title):
             sheet.write_string(number, 0, line, self.title_format if number == 0 else self.subtitle_format)
-
-    def _column_formats(self, header: Sequence[str], number_formats: Mapping[str, str]) -> list[Format | None]:
-        return [
-            self.workbook.add_format({"num_format": number_formats[h]}) if h in number_formats else None
-            for h in header
-        ]
 
     def _write_rows(
         self,
@@ -134,20 +148,20 @@ class XlsxBook:
         header_row: int,
         rows: Iterator[Sequence[Any]],
         capacity: int,
-        column_formats: Sequence[Format | None],
+        layouts: Sequence[ColumnLayout],
     ) -> int:
-        widths = [len(str(h)) + 2 for h in header]  # room for the filter button
-        for col, text in enumerate(header):
-            sheet.write_string(header_row, col, str(text), self.header_format)
+        column_formats = [self.cell_format(layout.number_format, layout.right_aligned) for layout in layouts]
+        for col, (text, layout) in enumerate(zip(header, layouts)):
+            heading = self.number_header_format if layout.right_aligned else self.header_format
+            sheet.write_string(header_row, col, str(text), heading)
+            sheet.set_column(col, col, layout.width, column_formats[col])
         write = _CellWriter(sheet, self, column_formats)
         row_number = header_row
         for count, values in enumerate(rows, start=1):
             row_number += 1
-            write.row(row_number, values, widths if count <= WIDTH_SAMPLE_ROWS else None)
+            write.row(row_number, values)
             if count == capacity:
                 break
-        for col, width in enumerate(widths):
-            sheet.set_column(col, col, min(max(width, MIN_WIDTH), MAX_WIDTH), column_formats[col])
         sheet.freeze_panes(header_row + 1, 0)
         if header:
             sheet.autofilter(header_row, 0, row_number, len(header) - 1)
@@ -171,7 +185,7 @@ class _CellWriter:
             time: lambda r, c, v, f: sheet.write_datetime(r, c, v, f or book.time_format),
         }
 
-    def row(self, row: int, values: Sequence[Any], widths: list[int] | None) -> None:
+    def row(self, row: int, values: Sequence[Any]) -> None:
         formats, by_type = self.formats, self.by_type
         for col, value in enumerate(values):
             if value is None:
@@ -181,10 +195,6 @@ class _CellWriter:
                 value = _fallback_text(value)
                 writer = self.sheet.write_string
             writer(row, col, value, formats[col])
-            if widths is not None:
-                width = _display_width(value)
-                if width > widths[col]:
-                    widths[col] = width
 
     def _integer(self, row: int, col: int, value: int, fmt: Format | None) -> None:
         if abs(value) >= EXACT_INTEGER_LIMIT:
@@ -214,16 +224,6 @@ def write_xlsx(
     finally:
         book.close()
     return sum(span.last_row - span.header_row for span in spans)
-
-
-def _display_width(value: Any) -> int:
-    if isinstance(value, str):
-        return len(value) + 1
-    if isinstance(value, datetime):
-        return 20
-    if isinstance(value, (date, time)):
-        return 11
-    return len(str(value)) + 1
 
 
 def _naive(value: datetime) -> datetime:
