@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, Table, inspect
 from sqlalchemy import Column as SqlColumn
+from sqlalchemy.dialects.mysql import TINYINT
 
 from etl.errors import UsageError
 from etl.pipeline.definition import Column, ColumnKind, Pipeline
@@ -52,6 +53,8 @@ def _default_key(connection: Connection, table: Table, present: Sequence[Column]
 
 
 def _kind(column: SqlColumn[object]) -> ColumnKind:
+    if isinstance(column.type, TINYINT) and column.type.display_width == 1:
+        return "boolean"  # MySQL/MariaDB store BOOLEAN as TINYINT(1), and reflect it so
     try:
         python = column.type.python_type
     except NotImplementedError:
