@@ -27,9 +27,10 @@ STDIN = "-"
 
 @command("import", json_collection="files", timestamps=True)
 def import_command(
-    pipeline: Annotated[str, typer.Argument(metavar="PIPELINE", help="Pipeline name (see `etl pipelines`).")],
-    paths: Annotated[list[Path], typer.Argument(
-        metavar="PATH", help="Files, or folders of files, to import; - reads CSV from standard input.")],
+    pipeline: Annotated[str, typer.Argument(
+        metavar="PIPELINE", help="Pipeline name (see `etl pipelines`); with --table, the first file.")],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        metavar="PATH", help="Files, or folders of files, to import; - reads CSV from standard input.")] = None,
     db: DbOption = None,
     pipelines_dir: PipelinesDirOption = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Rows per flush.")] = 10_000,
@@ -50,33 +51,66 @@ def import_command(
     header_row: Annotated[int | None, typer.Option(min=1, help="Row number of the header.")] = None,
     archive_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move committed files here.")] = None,
     error_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move rejected files here.")] = None,
+    create_lookups: Annotated[bool, typer.Option(
+        "--create-lookups/--no-create-lookups",
+        help="Create lookup rows (groups) for unknown names; --no-create-lookups makes such a name a row error.",
+    )] = True,
+    decimal_comma: Annotated[bool, typer.Option(
+        "--decimal-comma", help="Numbers are written 1.234,50 (decimal comma, . between thousands).",
+    )] = False,
+    date_format: Annotated[list[str] | None, typer.Option(
+        "--date-format", help="Dates are written in this strptime format, e.g. %d/%m/%Y (repeat for several).",
+    )] = None,
+    annotate: Annotated[Path | None, typer.Option(
+        "--annotate", dir_okay=False,
+        help="Write a copy of the file for its sender (.xlsx): every problem marked, an Errors sheet first.",
+    )] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", help="Import into this table, no pipeline file: headers matched to its columns.",
+    )] = None,
+    create: Annotated[bool, typer.Option(
+        "--create", help="With --table: create the table if missing, types inferred from the first file.",
+    )] = False,
+    key: Annotated[str | None, typer.Option(
+        "--key", help="With --table: the column(s) rows match on for updates, comma-separated.",
+    )] = None,
 ) -> None:
     """Import files, or every file of a folder, one transaction each.
 
     Every row is validated before anything is written; a file lands whole or not at all,
     and a file already imported is skipped. Any number of runs may share a folder and a
     database: each file is imported, and archived or set aside, by exactly one of them.
+    `etl import --table NAME FILE...` imports into any table without a pipeline.
     """
     from etl.cli.import_report import ImportReport, progress_bar
+    from etl.cli.setup_commands import split_columns
     from etl.cli.signals import stop_on_signals
     from etl.importing.workers import Cancel
 
+    files = [Path(pipeline), *(paths or [])] if table else list(paths or [])
+    if not files:
+        raise typer.BadParameter("name at least one file (or folder) to import", param_hint="PATH")
+    if (create or key) and not table:
+        raise typer.BadParameter("--create and --key go with --table NAME", param_hint="--table")
     out, err = Log(sys.stdout), Log(sys.stderr)
     report = ImportReport(out, err, dry_run=dry_run, silent=as_json)
     cancel = Cancel()
     options: ImportKeywords = dict(
         chunk_size=chunk_size, max_errors=max_errors, rejects=rejects, dry_run=dry_run, force=force,
         encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row, archive_dir=archive_dir,
-        error_dir=error_dir, workers=workers, listener=report, cancel=cancel)
+        error_dir=error_dir, workers=workers, listener=report, cancel=cancel, create_lookups=create_lookups,
+        decimal_comma=decimal_comma, date_formats=date_format or (), annotate=annotate)
     show_bar = not (quiet or as_json) and is_terminal(sys.stderr)
     with stop_on_signals(cancel, err), database_for(db, pipelines_dir) as database, \
             progress_bar(report, show_bar):
-        if [str(p) for p in paths] == [STDIN]:
+        if table:
+            results = database.import_table(table, files, create=create, key=split_columns(key), **options)
+        elif [str(p) for p in files] == [STDIN]:
             with _stdin_copy() as copy:
                 results = [database.import_file(pipeline, copy, name=name or STDIN, **_for_stdin(options))]
         else:
-            _refuse_stdin_mixed(paths, name)
-            results = database.import_files(pipeline, paths, **options)
+            _refuse_stdin_mixed(files, name)
+            results = database.import_files(pipeline, files, **options)
     stopped = cancel.reason if cancel.is_set() else None
     if as_json:
         document: dict[str, Any] = {"run": report.run_id, "files": [r.to_dict() for r in results]}
@@ -92,11 +126,12 @@ def import_command(
 
 def _for_stdin(options: ImportKeywords) -> ImportKeywords:
     """Standard input is CSV and cannot be moved: the options about sheets and folders do not apply."""
-    for option, flag in (("sheet", "--sheet"), ("archive_dir", "--archive-dir"), ("error_dir", "--error-dir")):
+    for option, flag in (("sheet", "--sheet"), ("archive_dir", "--archive-dir"), ("error_dir", "--error-dir"),
+                         ("annotate", "--annotate")):
         if options.get(option) is not None:
             raise UsageError(f"{flag} does not apply to standard input (-)")
     chosen = options.copy()
-    for option in ("sheet", "archive_dir", "error_dir"):
+    for option in ("sheet", "archive_dir", "error_dir", "annotate"):
         chosen.pop(option, None)  # type: ignore[misc]
     return chosen
 

@@ -102,6 +102,8 @@ class ImportReport(ImportListener):
             self.err.line(error.describe(result.path))
         if result.errors_total > len(result.errors):
             self.err.line(f"{result.path}: ... and {result.errors_total - len(result.errors):,} more errors")
+        for warning in result.warnings:
+            self.err.line(warning.describe(result.path, "warning"))
         self.out.line(summary_line(result))
 
 
@@ -115,10 +117,13 @@ def summary_line(result: FileResult) -> str:
                 f"{result.unchanged:,} unchanged, {result.rejected:,} rejected")
         if result.lookups_created:
             told += f", {result.lookups_created:,} lookup row(s) created"
+        if result.warnings:
+            told += f", {len(result.warnings):,} warning(s)"
         if result.note:
             told += f"; {result.note}"
     moved = f"; moved to {result.moved_to}" if result.moved_to else ""
-    return f"{result.path}: {result.status}: {told} ({result.seconds:,.2f} s){moved}"
+    annotated = f"; annotated copy {result.annotated}" if result.annotated else ""
+    return f"{result.path}: {result.status}: {told} ({result.seconds:,.2f} s){moved}{annotated}"
 
 
 class ProgressBar:

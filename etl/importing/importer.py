@@ -27,9 +27,13 @@ from etl.importing.files import RejectsWriter, expand_paths
 from etl.importing.results import FileResult, ImportedBefore, ImportListener, Progress, ProgressListener
 from etl.importing.workers import MAX_WORKERS, Cancel, Interrupted
 from etl.pipeline.lookups import LookupResolver
+from etl.pipeline.overrides import with_overrides
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import RowProcessor
+from etl.pipeline.tables import ensure_pipeline_table
 from etl.pipeline.target import reflect_target
+from etl.pipeline.watch import FileWarnings
+from etl.writers.annotate import Annotation, check_annotate_path, either_labels
 from etl.importing.sources import FileSource, Source
 from etl.readers import ReadOptions, Row, header_test
 from etl.schema import ensure_ledger, ensure_target_tables
@@ -50,6 +54,11 @@ class ImportOptions:
     read: ReadOptions = field(default_factory=ReadOptions)
     archive_dir: Path | None = None
     error_dir: Path | None = None
+    create_lookups: bool = True
+    decimal_comma: bool = False
+    date_formats: tuple[str, ...] = ()
+    annotate: Path | None = None
+    """Write the annotated copy of the file here (`import_files` names one per file)."""
     workers: int = 1
     """Files imported at once, each on its own thread, connection and transaction."""
 
@@ -91,7 +100,7 @@ def import_rows(
 
     cancel = cancel or Cancel()
     results = run_sources(engine, pipeline, [source], options, listener or ProgressListener(progress),
-                          cancel, rejects_for_each=False)
+                          cancel, each_file_named=False)
     return only_result(results, source, cancel)
 
 
@@ -100,6 +109,8 @@ def check_options(options: ImportOptions) -> None:
         raise UsageError("--chunk-size must be at least 1")
     if options.max_errors < 0:
         raise UsageError("--max-errors must be 0 or more")
+    if options.annotate is not None:
+        check_annotate_path(options.annotate)
     if not 1 <= options.workers <= MAX_WORKERS:
         raise UsageError(f"--workers must be between 1 and {MAX_WORKERS}")
 
@@ -107,6 +118,8 @@ def check_options(options: ImportOptions) -> None:
 def prepare_database(engine: Engine, pipeline: Pipeline) -> None:
     """The ledger, the pipeline's table and its lookup tables, created where missing."""
     ensure_ledger(engine)
+    if pipeline.create:
+        ensure_pipeline_table(engine, pipeline)
     lookups = [c.lookup.table for c in pipeline.columns if c.lookup is not None]
     ensure_target_tables(engine, [pipeline.table, *lookups])
 
@@ -124,10 +137,12 @@ def import_source(
     rejects: Path | None = None, progress: Progress | None = None,
 ) -> FileResult:
     """Import one source (a file, or rows in memory) as a run of its own; the outcome is in the result."""
-    from etl.importing.runs import run_sources
+    from etl.importing.runs import only_result, run_sources
 
-    chosen = replace(options, rejects=rejects)
-    return run_sources(engine, pipeline, [source], chosen, ProgressListener(progress), rejects_for_each=False)[0]
+    cancel = Cancel()
+    results = run_sources(engine, pipeline, [source], replace(options, rejects=rejects),
+                          ProgressListener(progress), cancel, each_file_named=False)
+    return only_result(results, source, cancel)
 
 
 class FileImport:
@@ -138,7 +153,8 @@ class FileImport:
     def __init__(self, bind: Connection, pipeline: Pipeline, source: Source, options: ImportOptions,
                  rejects: Path | None, sha256: str, context: RunContext) -> None:
         self.bind = bind
-        self.pipeline = pipeline
+        self.pipeline = with_overrides(pipeline, create_lookups=options.create_lookups,
+                                       decimal_comma=options.decimal_comma, formats=options.date_formats)
         self.source = source
         self.path = source.path
         self.options = options
@@ -146,6 +162,7 @@ class FileImport:
         self.sha256 = sha256
         self.context = context
         self.result = FileResult(path=self.path)
+        self.annotation = Annotation(options.annotate) if options.annotate is not None else None
 
     def record(self, status: str, note: str | None = None, before: ImportedBefore | None = None) -> FileResult:
         """An attempt that ends before any data is read (skipped, or stopped while waiting)."""
@@ -171,10 +188,10 @@ class FileImport:
             _fail(result, "rolled_back", RowError(None, None, None, str(stop)))
         except ReadError as err:
             message = str(err).removeprefix(f"{self.path}: ")  # the report names the file already
-            _fail(result, "rejected", RowError(None, None, None, message))
+            self._fail("rejected", RowError(None, None, None, message))
         except (ChunkWriteError, SQLAlchemyError) as err:
             reason = str(err) if isinstance(err, ChunkWriteError) else _db_reason(err)
-            _fail(result, "rolled_back", RowError(None, None, None, redact(reason, self.bind.engine.url)))
+            self._fail("rolled_back", RowError(None, None, None, redact(reason, self.bind.engine.url)))
         except BaseException as err:
             # A bug or a KeyboardInterrupt: recorded on a connection of its own (this one may
             # be mid-statement), then raised on.
@@ -183,7 +200,15 @@ class FileImport:
             raise
         error = "\n".join(e.describe(self.path) for e in result.errors[:20]) if result.errors else None
         ledger.finish_run(self.bind, result.run_id, result.status, _counts(result), error)
+        if self.annotation is not None and result.status not in ("skipped", "rolled_back"):
+            self.annotation.add(result.warnings, warning=True)
+            result.annotated = self.annotation.write()
         return result
+
+    def _fail(self, status: str, *errors: RowError) -> None:
+        _fail(self.result, status, *errors)
+        if self.annotation is not None:
+            self.annotation.add(errors)
 
     def _load(self) -> None:
         """The file's transaction. On SQLite it takes the write lock at BEGIN, so a concurrent
@@ -198,14 +223,19 @@ class FileImport:
                 result.detected = dict(table.detected)
                 not_null = {c.name for c in pipeline.columns if target.not_null(c.name)}
                 binding = bind_header(pipeline, target.primary_key, table.header, table.header_row, not_null)
+                result.warnings = list(binding.warnings)
+                if self.annotation is not None:
+                    self.annotation.place(table, either_labels(table.header, binding.direct, binding.lookup))
                 if binding.problems:
-                    _fail(result, "rejected", *binding.problems)
+                    self._fail("rejected", *binding.problems)
                     return
                 resolvers = {
                     c.name: LookupResolver(connection, c.lookup)
                     for c in pipeline.columns if c.lookup is not None and c.name in binding.columns
                 }
                 processor = RowProcessor(pipeline, target, binding, table.header, resolvers)
+                watch = FileWarnings(pipeline, target, binding, table.header, resolvers,
+                                     workbook=table.detected.get("format") != "csv")
                 with (
                     Loader(session, pipeline, target, processor.columns, processor.has_id) as loader,
                     RejectsWriter(self.rejects, table.header) as rejected,
@@ -213,9 +243,11 @@ class FileImport:
                     for chunk in _chunks(table.rows, options.chunk_size):
                         self.context.cancel.check()
                         self._load_chunk(chunk, processor, loader, rejected)
+                        watch.observe(chunk)
                         self.context.listener.reading(self.path, result.rows_read, table.bytes_read(), None)
                     if result.rejected <= options.max_errors and not options.dry_run:
                         loader.finish()
+                result.warnings = watch.finish(table.warnings)
             if result.rejected > options.max_errors:
                 _fail(result, "rejected")
                 return
@@ -261,6 +293,8 @@ class FileImport:
             values = {row.number: row.values for row in chunk}
             for number in sorted(bad):
                 _record(result, bad[number])
+                if self.annotation is not None:
+                    self.annotation.add(bad[number])
                 rejected.write(number, bad[number], values[number])
         if result.rejected <= self.options.max_errors:
             loader.apply(plan)

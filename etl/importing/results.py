@@ -97,6 +97,8 @@ class FileResult:
     (…)"), or that a dry-run file was imported before."""
     imported_before: ImportedBefore | None = None
     """The earlier import of the same content, when there is one."""
+    annotated: Path | None = None
+    """The annotated copy written for the file's sender (`--annotate`)."""
 
     @property
     def succeeded(self) -> bool:
@@ -127,4 +129,5 @@ class FileResult:
             "moved_to": str(self.moved_to) if self.moved_to else None,
             "note": self.note,
             "imported_before": self.imported_before.to_dict() if self.imported_before else None,
+            "annotated": str(self.annotated) if self.annotated else None,
         }

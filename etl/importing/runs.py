@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
@@ -71,7 +71,7 @@ class RunContext:
 
 def run_sources(engine: Engine, pipeline: Pipeline, sources: Sequence[Source], options: ImportOptions,
                 listener: ImportListener | None = None, cancel: Cancel | None = None,
-                rejects_for_each: bool = True) -> list[FileResult]:
+                each_file_named: bool = True) -> list[FileResult]:
     """Import the sources as one run (recorded in `etl_run`), up to `options.workers` at once;
     the results of the files that ran, in the sources' order. A set `cancel` stops the run:
     files in progress roll back (`rolled_back`), files not started are not in the results."""
@@ -84,10 +84,12 @@ def run_sources(engine: Engine, pipeline: Pipeline, sources: Sequence[Source], o
     several = len(sources) > 1
 
     def one(source: Source) -> FileResult:
-        rejects = options.rejects
-        if rejects is not None and rejects_for_each:
-            rejects = rejects_path_for(rejects, source.path, several)
-        result = FileJob(engine, pipeline, source, options, rejects, context).run()
+        rejects, chosen = options.rejects, options
+        if each_file_named:  # several files: `out.csv` → `out-<file>.csv` each
+            rejects = rejects_path_for(rejects, source.path, several) if rejects else None
+            annotate = rejects_path_for(options.annotate, source.path, several) if options.annotate else None
+            chosen = replace(options, annotate=annotate)
+        result = FileJob(engine, pipeline, source, chosen, rejects, context).run()
         context.listener.file_finished(result)
         return result
 
