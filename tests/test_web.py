@@ -266,6 +266,10 @@ def test_a_check_marks_every_error_cell_and_counts_what_would_happen(page: Page)
     rows = list(csv.reader(io.StringIO(rejects.text)))
     assert rows[0] == ["row", "error", "Nombre", "Teléfono", "Grupo"]
     assert [r[0] for r in rows[1:]] == ["3", "4", "5", "6"]
+    marked = page.client.get(f"{location}/marked.xlsx")
+    assert marked.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(marked.content))
+    assert book.sheetnames[0] == "Errors" and book[book.sheetnames[1]]["B4"].comment is not None
 
 
 def test_rows_with_problems_beyond_the_preview_are_shown_too(page: Page) -> None:
