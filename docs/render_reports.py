@@ -29,7 +29,7 @@ sys.path.insert(0, str(DOCS.parent))
 from tests.company_workbook import company_workbook  # noqa: E402
 
 PET_TYPES = {"perro": 30, "gato": 26, "pez": 14, "loro": 9, "conejo": 8, "hámster": 6, "tortuga": 4, "iguana": 3}
-PICTURES: dict[str, dict[str, float]] = {"imports-by-day": {"dpi": 160, "keep": 0.62}}
+PICTURES: dict[str, dict[str, float]] = {"imports-by-day": {"dpi": 160, "keep": 0.68}}
 GROUPS = {"Familia": 3, "Trabajo": 20, "Amigos": 12, "Clientes": 25, "Proveedores": 10, "Vecinos": 4,
           "Club de lectura": 2, "Universidad": 8, "Colegio": 5, "Deportes": 6, "Médicos": 1, "Otros": 4}
 

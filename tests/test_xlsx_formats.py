@@ -32,7 +32,7 @@ def test_export_formats_ids_counts_amounts_and_dates(cli, db_url: str, tmp_path:
     for cell in (*sheet[1], *sheet[2]):
         numeric = cell.column_letter != "B"
         assert (cell.alignment.horizontal == "right") is numeric, cell.coordinate
-        assert (cell.alignment.indent == 1) is numeric, "a gap between a number and the next column's text"
+        assert cell.alignment.indent == (0 if numeric else 1), "the name starts clear of the id before it"
     assert sheet.column_dimensions["D"].width >= len("1,234,567.50") + 1
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:F3"
 
@@ -47,6 +47,7 @@ def test_layout_from_values() -> None:
     assert [layout.number_format for layout in layouts] == [
         "0", None, "#,##0.00", "#,##0.000", "yyyy-mm-dd", None, None, "0"]
     assert [layout.right_aligned for layout in layouts] == [True, False, True, True, True, False, False, True]
+    assert [layout.indented for layout in layouts] == [False, True, False, False, False, True, False, False]
     assert layout_columns(["n"], [(1_234_567,)])[0].width >= len("1,234,567")
 
 

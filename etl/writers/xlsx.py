@@ -22,7 +22,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from etl.writers.xlsx_formats import NUMBER_INDENT, ColumnLayout, layout_columns
+from etl.writers.xlsx_formats import TEXT_INDENT, ColumnLayout, layout_columns
 
 EXCEL_MAX_ROWS = 1_048_576
 SHEET_NAME_LIMIT = 31
@@ -67,14 +67,13 @@ class XlsxBook:
         self.subtitle_format = self.workbook.add_format({"italic": True, "font_color": "#595959"})
         header = {"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": False}
         self.header_format = self.workbook.add_format(header)
-        self.number_header_format = self.workbook.add_format(
-            {**header, "align": "right", "indent": NUMBER_INDENT}
-        )
+        self.number_header_format = self.workbook.add_format({**header, "align": "right"})
+        self.indented_header_format = self.workbook.add_format({**header, "indent": TEXT_INDENT})
         self.date_format = self.workbook.add_format({"num_format": "yyyy-mm-dd"})
         self.datetime_format = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self.time_format = self.workbook.add_format({"num_format": "hh:mm:ss"})
         self._sheet_names: set[str] = set()
-        self._cell_formats: dict[tuple[str | None, bool], Format | None] = {}
+        self._cell_formats: dict[tuple[str | None, bool, bool], Format | None] = {}
 
     def add_sheet(self, name: str) -> Worksheet:
         """A new worksheet named `name`, made valid and unique for Excel."""
@@ -124,15 +123,22 @@ class XlsxBook:
                 return spans
             iterator = itertools.chain([first], iterator)
 
-    def cell_format(self, number_format: str | None, right_aligned: bool) -> Format | None:
-        """The (shared) format of a data cell: its number format, numbers indented from the right."""
-        key = (number_format, right_aligned)
+    def cell_format(self, layout: ColumnLayout) -> Format | None:
+        """The (shared) format of a column's data cells: number format and alignment."""
+        key = (layout.number_format, layout.right_aligned, layout.indented)
         if key not in self._cell_formats:
-            properties: dict[str, Any] = {"num_format": number_format} if number_format else {}
-            if right_aligned:
-                properties.update(align="right", indent=NUMBER_INDENT)
+            properties: dict[str, Any] = {"num_format": layout.number_format} if layout.number_format else {}
+            if layout.right_aligned:
+                properties["align"] = "right"
+            if layout.indented:
+                properties["indent"] = TEXT_INDENT
             self._cell_formats[key] = self.workbook.add_format(properties) if properties else None
         return self._cell_formats[key]
+
+    def _header_format(self, layout: ColumnLayout) -> Format:
+        if layout.right_aligned:
+            return self.number_header_format
+        return self.indented_header_format if layout.indented else self.header_format
 
     def close(self) -> None:
         self.workbook.close()
@@ -150,10 +156,9 @@ class XlsxBook:
         capacity: int,
         layouts: Sequence[ColumnLayout],
     ) -> int:
-        column_formats = [self.cell_format(layout.number_format, layout.right_aligned) for layout in layouts]
+        column_formats = [self.cell_format(layout) for layout in layouts]
         for col, (text, layout) in enumerate(zip(header, layouts)):
-            heading = self.number_header_format if layout.right_aligned else self.header_format
-            sheet.write_string(header_row, col, str(text), heading)
+            sheet.write_string(header_row, col, str(text), self._header_format(layout))
             sheet.set_column(col, col, layout.width, column_formats[col])
         write = _CellWriter(sheet, self, column_formats)
         row_number = header_row

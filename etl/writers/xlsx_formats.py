@@ -40,20 +40,23 @@ NUMERIC_KINDS = frozenset({"integer", "decimal", "date", "datetime", "time"})
 MAX_DECIMALS = 6
 MIN_WIDTH, MAX_WIDTH = 6, 60
 FILTER_BUTTON_WIDTH = 2
-# Numbers and their header keep one character's indent from the right border, so an id
-# does not touch the name in the next column.
-NUMBER_INDENT = 1
+# Text right of a right-aligned column starts one character in, so an id does not touch
+# the name beside it. (An indent on the numbers instead renders unevenly in LibreOffice:
+# of a column of dates, only the first row was indented.)
+TEXT_INDENT = 1
 _DATE_CODES = re.compile(r"[dmyhs]", re.IGNORECASE)
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^]]*\]')
 
 
 @dataclass(frozen=True)
 class ColumnLayout:
-    """One column as written: its Excel number format (None: General), alignment and width."""
+    """One column as written: its Excel number format (None: General), alignment and width;
+    `indented` text starts one character in, clear of the numbers to its left."""
 
     kind: ColumnKind
     number_format: str | None
     width: float
+    indented: bool = False
 
     @property
     def right_aligned(self) -> bool:
@@ -82,16 +85,17 @@ def layout_columns(
 ) -> list[ColumnLayout]:
     """Each column's layout from a sample of its rows; `formats` (header → Excel code) wins."""
     formats = formats or {}
-    layouts = []
+    layouts: list[ColumnLayout] = []
     for col, name in enumerate(header):
         values = [row[col] for row in sample if col < len(row) and row[col] is not None]
         kind = column_kind(values)
         given = formats.get(name)
         code = _default_format(name, kind, values) if given is None else given
         kind = kind if given is None else _kind_of_format(given, kind)
-        width = max([len(str(name)) + FILTER_BUTTON_WIDTH + NUMBER_INDENT,
-                     *(display_width(value, code) for value in values)])
-        layouts.append(ColumnLayout(kind, code, min(max(width, MIN_WIDTH), MAX_WIDTH)))
+        indented = kind not in NUMERIC_KINDS and bool(layouts) and layouts[-1].right_aligned
+        width = max([len(str(name)) + FILTER_BUTTON_WIDTH, *(display_width(value, code) for value in values)])
+        width += TEXT_INDENT if indented else 0
+        layouts.append(ColumnLayout(kind, code, min(max(width, MIN_WIDTH), MAX_WIDTH), indented))
     return layouts
 
 
@@ -108,11 +112,11 @@ def column_kind(values: Sequence[Any]) -> ColumnKind:
 def display_width(value: Any, code: str | None) -> int:
     """About how many characters `value` takes shown in `code` (plus a little margin)."""
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and code:
-        return len(_formatted_number(value, code)) + 1 + NUMBER_INDENT
+        return len(_formatted_number(value, code)) + 2
     if isinstance(value, datetime):
-        return (len(code) if code else 19) + 1 + NUMBER_INDENT
+        return (len(code) if code else 19) + 2
     if isinstance(value, (date, time)):
-        return (len(code) if code else 10) + 1 + NUMBER_INDENT
+        return (len(code) if code else 10) + 2
     if isinstance(value, str):
         return max((len(line) for line in value.splitlines()), default=0) + 1
     return len(str(value)) + 1
