@@ -200,9 +200,9 @@ def test_an_oversize_upload_is_cut_off_with_a_clear_message(sqlite_url: str, tmp
 def test_client_file_names_never_become_paths(page: Page, hostile: str) -> None:
     location = page.upload(hostile, GOOD_CONTACTS)
     stored = [p for p in page.work_dir.rglob("*") if p.is_file()]
-    assert len(stored) == 1
-    assert stored[0].name == "upload.csv"
-    assert stored[0].parent.parent == page.work_dir
+    assert sorted(p.name for p in stored) == ["annotated.xlsx", "upload.csv"]  # names of the server's own
+    assert {p.parent.parent for p in stored} == {page.work_dir}
+    assert len({p.parent for p in stored}) == 1
     shown = text_of(page.client.get(location).text)
     assert "/" not in shown.split(" · ")[0].split("etl Import a file Past imports Downloads ")[-1]
     assert "\x00" not in shown
@@ -266,6 +266,10 @@ def test_a_check_marks_every_error_cell_and_counts_what_would_happen(page: Page)
     rows = list(csv.reader(io.StringIO(rejects.text)))
     assert rows[0] == ["row", "error", "Nombre", "Teléfono", "Grupo"]
     assert [r[0] for r in rows[1:]] == ["3", "4", "5", "6"]
+    marked = page.client.get(f"{location}/marked.xlsx")
+    assert marked.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(marked.content))
+    assert book.sheetnames[0] == "Errors" and book[book.sheetnames[1]]["B4"].comment is not None
 
 
 def test_rows_with_problems_beyond_the_preview_are_shown_too(page: Page) -> None:

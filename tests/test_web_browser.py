@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from tests.conftest import SAMPLE_DATA, query
@@ -135,13 +136,12 @@ def test_a_person_fixes_and_imports_a_spreadsheet(server: Served, browser: WebDr
     assert browser.find_element(By.ID, "count-rejected").text == "4"
     shot(browser, "2-check-with-errors")
 
-    annotated = browser.find_elements(By.ID, "download-annotated")
-    if annotated:
-        annotated[0].click()
-        import openpyxl
-
-        book = openpyxl.load_workbook(downloaded(downloads, ".xlsx"))
-        assert "Errors" in book.sheetnames
+    browser.find_element(By.ID, "download-annotated").click()
+    book = openpyxl.load_workbook(downloaded(downloads, ".xlsx"))
+    assert book.sheetnames[0] == "Errors"
+    marked = book[book.sheetnames[1]]["B4"]  # row 4, Teléfono: the phone with letters
+    assert marked.value == "0414-ABC-123" and marked.comment is not None
+    assert "digits only" in marked.comment.text
     browser.find_element(By.ID, "download-rejects").click()
     rejects = downloaded(downloads, "rows-with-problems.csv")
     with rejects.open(encoding="utf-8", newline="") as handle:

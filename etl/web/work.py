@@ -68,8 +68,8 @@ class CheckOutcome:
 
 
 def check_upload(database: Database, upload: Upload, job: Job) -> CheckOutcome:
-    """Preview the upload, suggest a pipeline, and dry-run it with every bad row listed and
-    written to the upload's rejects file."""
+    """Preview the upload, suggest a pipeline, and dry-run it with every bad row listed,
+    written to the upload's rejects file and marked in an annotated copy for its sender."""
     first_look = _preview(database, upload, upload.pipeline)
     suggested = database.suggest_pipeline(first_look.header)
     pipeline = upload.pipeline or suggested
@@ -77,8 +77,9 @@ def check_upload(database: Database, upload: Upload, job: Job) -> CheckOutcome:
         return CheckOutcome(first_look, None, None, rows=_shown(first_look.rows, {}))
     preview = first_look if upload.pipeline else _preview(database, upload, pipeline)
     upload.rejects_path.unlink(missing_ok=True)
+    upload.annotated_path.unlink(missing_ok=True)
     options = _options(upload, dry_run=True, max_errors=CHECK_MAX_ERRORS, rejects=upload.rejects_path,
-                       progress=job.progress)
+                       annotate=upload.annotated_path, progress=job.progress)
     result = database.import_file(pipeline, upload.path, name=upload.name, **options)
     notes = _notes(preview, result.errors)
     outcome = CheckOutcome(preview, pipeline, suggested, result,
