@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from etl.api import Database
 from etl.config import Settings
-from etl.db import redact, safe_url
+from etl.db import error_reason, redact, safe_url
 from etl.errors import EXIT_REJECTED, EXIT_USAGE, EtlError
 
 app = typer.Typer(
@@ -104,7 +104,7 @@ def error_boundary(func: F) -> F:
         except SQLAlchemyError as err:
             if _debug_enabled():
                 raise
-            reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+            reason = error_reason(err)
             target = f" ({safe_url(url)})" if url else ""
             raise fail(redact(f"database error{target}: {reason}", url), EXIT_REJECTED) from None
         except KeyboardInterrupt:
