@@ -9,10 +9,10 @@ CLI start stay cheap.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO, TypedDict, Unpack
+from typing import TYPE_CHECKING, BinaryIO, TypedDict, Unpack, overload
 
 from sqlalchemy import Engine
 
@@ -23,7 +23,10 @@ from etl.importing.results import FileResult, Progress
 from etl.pipeline.definition import Pipeline, get_pipeline, load_pipelines
 
 if TYPE_CHECKING:
+    import pandas
+
     from etl.importing.importer import ImportOptions
+    from etl.importing.sources import Source
     from etl.ledger import RunRecord
 
 
@@ -54,6 +57,10 @@ class ImportKeywords(TypedDict, total=False):
     """Move rejected files, with their error report, into this folder."""
     progress: Progress | None
     """Called with the file and the rows read so far, once per chunk."""
+
+
+FILE_ONLY_OPTIONS = frozenset({"encoding", "delimiter", "sheet", "header_row", "archive_dir", "error_dir"})
+"""Import options about reading or moving a file, which rows given in memory do not have."""
 
 
 def connect(url: str | None = None, *, pipelines_dir: str | Path | None = None) -> Database:
@@ -125,11 +132,24 @@ class Database:
 
         return init_database(self.engine)
 
-    def import_file(self, pipeline: str | Pipeline, path: str | Path,
+    def import_file(self, pipeline: str | Pipeline, path: str | Path, *, name: str | None = None,
                     **options: Unpack[ImportKeywords]) -> FileResult:
         """Import one file in one transaction. Bad data is a result (`status` `rejected`), not
-        an exception; a wrong call or an unreachable database raises an `EtlError`."""
-        return self.import_files(pipeline, [path], **options)[0]
+        an exception; a wrong call or an unreachable database raises an `EtlError`. `name`
+        is what the result, the ledger and the messages call the file (default: its path),
+        e.g. an upload's own name when it was saved under another."""
+        if name is None:
+            return self.import_files(pipeline, [path], **options)[0]
+        from etl.importing.importer import import_file_sources
+        from etl.importing.sources import FileSource
+
+        file = Path(path)
+        if not file.is_file():
+            raise UsageError(f"no such file: {file}")
+        chosen = self.pipeline(pipeline)
+        progress = options.pop("progress", None)
+        source = FileSource(file, _source_name(name))
+        return import_file_sources(self.engine, chosen, [source], import_options(options), progress)[0]
 
     def import_files(self, pipeline: str | Pipeline, paths: Sequence[str | Path],
                      **options: Unpack[ImportKeywords]) -> list[FileResult]:
@@ -140,6 +160,40 @@ class Database:
         chosen = self.pipeline(pipeline)
         progress = options.pop("progress", None)
         return import_files(self.engine, chosen, [Path(p) for p in paths], import_options(options), progress)
+
+    def import_rows(self, pipeline: str | Pipeline, rows: Iterable[Mapping[str, object]], *, name: str,
+                    **options: Unpack[ImportKeywords]) -> FileResult:
+        """Import dicts as the rows of a file named `name`, in one transaction: the header is
+        every key in the order first seen, and each value is validated and converted as the
+        text a file would show (`"0412"` keeps its zero; None and NaN are empty cells; row
+        numbers in errors count the first dict as row 2, after the header). The ledger
+        records `name` and the SHA-256 of the rows' text, so the same rows again are
+        `skipped` (`force=True` imports them anyway)."""
+        from etl.importing.sources import rows_source
+
+        _refuse_file_options(options)
+        return self._import_source(pipeline, rows_source(_source_name(name), rows), options)
+
+    def import_frame(self, pipeline: str | Pipeline, frame: pandas.DataFrame, *, name: str,
+                     **options: Unpack[ImportKeywords]) -> FileResult:
+        """Import a DataFrame as the rows of a file named `name`, in one transaction. Its
+        column names are the header; each cell is validated and converted as the text a
+        file would show: text as it is (`"0412"` keeps its zero), NaN/None/`pd.NA`/NaT as an
+        empty cell, integers as `42`, floats as a spreadsheet shows them (`3.0` as `3`),
+        dates and timestamps as ISO 8601. Row numbers in errors are the row's position
+        + 2, as in a file with a header row. The ledger records `name` and the SHA-256 of
+        that text, so the same frame again is `skipped` (`force=True` imports it anyway)."""
+        from etl.frames import frame_source
+
+        _refuse_file_options(options)
+        return self._import_source(pipeline, frame_source(_source_name(name), frame), options)
+
+    def _import_source(self, pipeline: str | Pipeline, source: Source, options: ImportKeywords) -> FileResult:
+        from etl.importing.importer import import_rows
+
+        chosen = self.pipeline(pipeline)
+        progress = options.pop("progress", None)
+        return import_rows(self.engine, chosen, source, import_options(options), progress)
 
     def export(self, source: str | None, output: str | Path | BinaryIO, *, sql: str | None = None,
                columns: Sequence[str] = (), where: str | None = None, order_by: str | None = None,
@@ -162,6 +216,39 @@ class Database:
                                 order_by=order_by, limit=limit)
         return export(self.read_only_engine, request, self.pipelines(), target, chosen,
                       excel_compatible=excel_compatible)
+
+    @overload
+    def read_frame(self, source: str | None = None, *, sql: str | None = None, columns: Sequence[str] = (),
+                   where: str | None = None, order_by: str | None = None, limit: int | None = None,
+                   chunksize: None = None) -> pandas.DataFrame: ...
+
+    @overload
+    def read_frame(self, source: str | None = None, *, sql: str | None = None, columns: Sequence[str] = (),
+                   where: str | None = None, order_by: str | None = None, limit: int | None = None,
+                   chunksize: int) -> Iterator[pandas.DataFrame]: ...
+
+    def read_frame(self, source: str | None = None, *, sql: str | None = None, columns: Sequence[str] = (),
+                   where: str | None = None, order_by: str | None = None, limit: int | None = None,
+                   chunksize: int | None = None) -> pandas.DataFrame | Iterator[pandas.DataFrame]:
+        """What `export` would write, as a DataFrame: a pipeline's table under the export's
+        headers (`id`, then each column's first header, a lookup as the looked-up name),
+        any table, or one SELECT (`sql`), through the same read-only streamed query.
+        dtypes keep values exact: text `string`, integers `Int64`, booleans `boolean`,
+        dates and datetimes `datetime64[us]`, decimals `Decimal` objects (`object`).
+        With `chunksize`, an iterator of frames of up to that many rows, so memory stays
+        flat however many rows the query has; the query is checked on the call."""
+        from etl.exporter import ExportRequest
+        from etl.frames import FRAME_CHUNK_ROWS, read_frames
+
+        request = ExportRequest(source=source, sql=sql, columns=tuple(columns), where=where,
+                                order_by=order_by, limit=limit)
+        frames = read_frames(self.read_only_engine, request, self.pipelines(),
+                             FRAME_CHUNK_ROWS if chunksize is None else chunksize)
+        if chunksize is not None:
+            return frames
+        import pandas
+
+        return pandas.concat(list(frames), ignore_index=True)
 
     def report(self, name: str, output: str | Path) -> dict[str, int]:
         """Write the named report workbook; rows written per sheet."""
@@ -215,3 +302,15 @@ def import_options(options: ImportKeywords) -> ImportOptions:
 
 def _path(value: str | Path | None) -> Path | None:
     return None if value is None else Path(value)
+
+
+def _refuse_file_options(options: ImportKeywords) -> None:
+    given = sorted(set(options) & FILE_ONLY_OPTIONS)
+    if given:
+        raise UsageError(f"{', '.join(given)}: only for importing files, not rows given in memory")
+
+
+def _source_name(name: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise UsageError("give a name (name='...'): the ledger and the results show it")
+    return name

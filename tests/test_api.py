@@ -55,3 +55,15 @@ def test_connect_takes_the_url_from_the_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("ETL_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
     assert etl.connect().url == f"sqlite:///{tmp_path / 'env.db'}"
     assert etl.connect("sqlite:///other.db").url == "sqlite:///other.db"
+
+
+def test_a_file_can_be_shown_under_the_name_its_sender_gave(sqlite_url: str, tmp_path: Path) -> None:
+    upload = tmp_path / "upload-3f2a.csv"
+    upload.write_bytes((SAMPLE_DATA / "pets.csv").read_bytes())
+    with etl.connect(sqlite_url) as db:
+        result = db.import_file("pets", upload, name="mis mascotas.csv", archive_dir=tmp_path / "done")
+        runs = db.history(limit=1)
+        with pytest.raises(etl.UsageError, match="no such file"):
+            db.import_file("pets", tmp_path / "missing.csv", name="x.csv")
+    assert (result.status, str(result.path), runs[0].path) == ("committed", "mis mascotas.csv", "mis mascotas.csv")
+    assert result.moved_to == tmp_path / "done" / "upload-3f2a.csv" and not upload.exists()

@@ -1,6 +1,6 @@
-"""`etl import`: file → reader → pipeline (bind, validate, convert, look up) → loader → ledger.
+"""`etl import`: source (a file's reader, or rows in memory) → pipeline (bind, validate, convert, look up) → loader → ledger.
 
-Each file is one session and one transaction on its own; the ledger records every attempt
+Each file (each source) is one session and one transaction on its own; the ledger records every attempt
 in separate short transactions, so a rolled-back file still shows in `etl history`.
 """
 
@@ -31,7 +31,8 @@ from etl.importing.results import FileResult, Progress
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import RowProcessor
 from etl.pipeline.target import reflect_target
-from etl.readers import ReadOptions, Row, header_test, open_table
+from etl.importing.sources import FileSource, Source
+from etl.readers import ReadOptions, Row, header_test
 from etl.schema import ensure_ledger, ensure_target_tables
 
 MAX_LISTED_ERRORS = 1000
@@ -58,21 +59,50 @@ def import_files(
     progress: Progress | None = None,
 ) -> list[FileResult]:
     """Import each file (folders expanded) in its own transaction; one result per file."""
+    check_options(options)
+    files = [FileSource(path) for path in expand_paths(pipeline, paths)]
+    return import_file_sources(engine, pipeline, files, options, progress)
+
+
+def import_file_sources(
+    engine: Engine, pipeline: Pipeline, files: Sequence[FileSource], options: ImportOptions,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Import files each in its own transaction, then archive or set them aside."""
+    check_options(options)
+    prepare_database(engine, pipeline)
+    results = []
+    for source in files:
+        rejects = rejects_path_for(options.rejects, source.path, len(files) > 1) if options.rejects else None
+        result = import_source(engine, pipeline, source, options, rejects, progress)
+        _file_away(result, source.file, options)
+        results.append(result)
+    return results
+
+
+def import_rows(
+    engine: Engine, pipeline: Pipeline, source: Source, options: ImportOptions,
+    progress: Progress | None = None,
+) -> FileResult:
+    """Import rows held in memory (a `RowsSource`) in one transaction, as a file would be;
+    rejected rows go to `options.rejects` as they are."""
+    check_options(options)
+    prepare_database(engine, pipeline)
+    return import_source(engine, pipeline, source, options, options.rejects, progress)
+
+
+def check_options(options: ImportOptions) -> None:
     if options.chunk_size < 1:
         raise UsageError("--chunk-size must be at least 1")
     if options.max_errors < 0:
         raise UsageError("--max-errors must be 0 or more")
-    files = expand_paths(pipeline, paths)
+
+
+def prepare_database(engine: Engine, pipeline: Pipeline) -> None:
+    """The ledger, the pipeline's table and its lookup tables, created where missing."""
     ensure_ledger(engine)
     lookups = [c.lookup.table for c in pipeline.columns if c.lookup is not None]
     ensure_target_tables(engine, [pipeline.table, *lookups])
-    results = []
-    for path in files:
-        rejects = rejects_path_for(options.rejects, path, len(files) > 1) if options.rejects else None
-        result = import_file(engine, pipeline, path, options, rejects, progress)
-        _file_away(result, options)
-        results.append(result)
-    return results
 
 
 def import_file(
@@ -80,27 +110,37 @@ def import_file(
     rejects: Path | None = None, progress: Progress | None = None,
 ) -> FileResult:
     """Import one file; the outcome (never an exception for bad data) is in the result."""
-    return FileImport(engine, pipeline, path, options, rejects, progress).run()
+    return import_source(engine, pipeline, FileSource(path), options, rejects, progress)
+
+
+def import_source(
+    engine: Engine, pipeline: Pipeline, source: Source, options: ImportOptions,
+    rejects: Path | None = None, progress: Progress | None = None,
+) -> FileResult:
+    """Import one source (a file, or rows in memory); the outcome is in the result."""
+    return FileImport(engine, pipeline, source, options, rejects, progress).run()
 
 
 class FileImport:
-    """One file's import: ledger run, one session and transaction, chunks, outcome."""
+    """One source's import: ledger run, one session and transaction, chunks, outcome. The
+    source (file or rows in memory) is `path` in the result, the ledger and the messages."""
 
-    def __init__(self, engine: Engine, pipeline: Pipeline, path: Path, options: ImportOptions,
+    def __init__(self, engine: Engine, pipeline: Pipeline, source: Source, options: ImportOptions,
                  rejects: Path | None, progress: Progress | None) -> None:
         self.engine = engine
         self.pipeline = pipeline
-        self.path = path
+        self.source = source
+        self.path = source.path
         self.options = options
         self.rejects = rejects
         self.progress = progress
-        self.result = FileResult(path=path)
+        self.result = FileResult(path=self.path)
         self.sha256 = ""
 
     def run(self) -> FileResult:
         started = perf_counter()
         result = self.result
-        self.sha256 = ledger.file_sha256(self.path)
+        self.sha256 = self.source.sha256()
         if not self.options.force and self._already_loaded():
             result.status = "skipped"
             result.run_id = ledger.start_run(self.engine, self.pipeline.name, self.path, self.sha256, "skipped")
@@ -141,7 +181,7 @@ class FileImport:
             self._claim(connection)
             target = reflect_target(connection, pipeline)
             looks_like_header = header_test(accepted_names(pipeline, target.primary_key))
-            with open_table(self.path, options.read, looks_like_header) as table:
+            with self.source.open(options.read, looks_like_header) as table:
                 result.detected = dict(table.detected)
                 not_null = {c.name for c in pipeline.columns if target.not_null(c.name)}
                 binding = bind_header(pipeline, target.primary_key, table.header, table.header_row, not_null)
@@ -241,13 +281,13 @@ def _counts(result: FileResult) -> ledger.RunCounts:
     return ledger.RunCounts(result.rows_read, result.inserted, result.updated, result.unchanged, result.rejected)
 
 
-def _file_away(result: FileResult, options: ImportOptions) -> None:
+def _file_away(result: FileResult, file: Path, options: ImportOptions) -> None:
     """Hot folders: committed (and already imported) files to --archive-dir, failed ones with
     their error report to --error-dir. A dry run moves nothing."""
     if options.dry_run:
         return
     if result.status in ("committed", "skipped") and options.archive_dir is not None:
-        result.moved_to = move_file(result.path, options.archive_dir)
+        result.moved_to = move_file(file, options.archive_dir)
     elif result.status in ("rejected", "rolled_back") and options.error_dir is not None:
-        result.moved_to = move_file(result.path, options.error_dir)
+        result.moved_to = move_file(file, options.error_dir)
         write_error_report(result, result.moved_to)

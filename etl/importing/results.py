@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from etl.pipeline.row_errors import RowError
+
+if TYPE_CHECKING:
+    import pandas
 
 STATUSES = ("committed", "skipped", "rejected", "rolled_back", "dry_run")
 
@@ -40,6 +43,12 @@ class FileResult:
     @property
     def succeeded(self) -> bool:
         return self.status in ("committed", "skipped", "dry_run")
+
+    def errors_frame(self) -> pandas.DataFrame:
+        """The listed errors as a pandas DataFrame: `row`, `column`, `value`, `message`."""
+        from etl.frames import errors_frame
+
+        return errors_frame(self.errors)
 
     def to_dict(self) -> dict[str, Any]:
         """The `--json` document's entry for this file (the spec's keys, then extras)."""

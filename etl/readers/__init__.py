@@ -6,14 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from etl.readers.base import HeaderTest, ReadOptions, Row, Table
+from etl.readers.base import HeaderTest, ReadOptions, ReadWarning, Row, Table, Warnings, column_letters
 from etl.readers.csv_reader import open_csv
 from etl.readers.formats import file_kind
 from etl.readers.headers import header_test, normalize_header
 from etl.readers.xlsx_reader import open_xlsx
 
 __all__ = [
-    "HeaderTest", "ReadOptions", "Row", "Table", "header_test", "normalize_header", "open_table",
+    "HeaderTest", "ReadOptions", "ReadWarning", "Row", "Table", "Warnings", "column_letters", "header_test",
+    "normalize_header", "open_table",
 ]
 
 

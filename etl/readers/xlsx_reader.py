@@ -73,6 +73,7 @@ def open_xlsx(
             header_row=header.number,
             rows=_padded(fit_to_header(rest, len(header.values)), len(header.values)),
             detected={"format": "xlsx", "sheet": sheet.name, "header_row": str(header.number)},
+            sheet=sheet.name,
         )
 
 
