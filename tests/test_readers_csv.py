@@ -74,9 +74,13 @@ def test_short_and_late_latin1_text_is_not_mistaken_for_utf8(tmp_path: Path, tex
     assert path.read_bytes().decode(detect_encoding(path)) == text
 
 
-def test_latin1_bytes_undefined_in_cp1252_pick_latin1(tmp_path: Path) -> None:
+def test_bytes_undefined_in_cp1252_are_not_read_as_latin1_controls_without_a_word(tmp_path: Path) -> None:
+    """0x81 is `ü` in DOS cp850 and a control character in Latin-1: the file is refused
+    with a guess, and reads as Latin-1 when that is named."""
     path = write(tmp_path, b"a,b\n\x81x,\xe9\n")
-    header, rows, detected = read(path)
+    with pytest.raises(ReadError, match=r"the text is neither UTF-8 nor Windows-1252/Latin-1; it looks like "):
+        read(path)
+    header, rows, detected = read(path, ReadOptions(encoding="latin-1"))
     assert detected["encoding"] == "latin-1"
     assert rows == [Row(2, ("\x81x", "é"))]
 
@@ -112,7 +116,8 @@ def test_wrong_encoding_mid_file_names_the_exact_row(tmp_path: Path) -> None:
     with pytest.raises(ReadError) as err:
         read(path, ReadOptions(encoding="utf-8"))
     assert str(err.value) == (
-        f"{path}: row 15001: bytes that are not valid utf-8 text (try --encoding cp1252)"
+        f"{path}: row 15001: byte 0xE9 (byte offset 172,783) is not valid UTF-8, in a file that is otherwise UTF-8: "
+        "correct it, or if the whole file is in another encoding, name it with --encoding (e.g. --encoding cp1252)"
     )
 
 
@@ -228,9 +233,9 @@ def test_header_only_is_zero_rows(tmp_path: Path) -> None:
         (b"\n\r\n  \n", "the file is empty"),
         (b"a,b,c\n\x00,2,3\n", "row 2: contains a NUL byte"),
         (bytes(range(256)) * 8, "binary content, not CSV text"),
-        ("a,b\n1,2\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark (if so, try --encoding utf-16-le"),
+        ("a,b\n1,2\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark; if so, name it with --encoding utf-16-le"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "binary Office file (legacy .xls?)"),
-        (b'a,b\n1,"unclosed\n' + b"x" * 140_000 + b"\n", "row 2: malformed CSV"),
+        (b'a,b\n1,"unclosed\n' + b"x" * 140_000 + b"\n", "row 2: the file ends inside a quoted value"),
     ],
 )
 def test_unreadable_csv_is_one_clear_line(tmp_path: Path, data: bytes, message: str) -> None:

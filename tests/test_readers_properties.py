@@ -82,6 +82,11 @@ def _assume_unambiguous(encoding: str, table: list[list[str]], options: dict) ->
         return
     text = "".join(itertools.chain.from_iterable(table))
     assume(text.isascii() or any(ch in ACCENTS for ch in text))
+    # Text whose letters are mostly not ASCII is checked against other scripts (Cyrillic
+    # read as cp1252 looks just like that), as real Western text never is.
+    letters = [ch for ch in text if ch.isalpha()]
+    foreign = sum(not ch.isascii() for ch in letters)
+    assume(foreign < 8 or foreign * 2 <= len(letters))
 
 
 @SETTINGS

@@ -20,6 +20,7 @@ from etl.api import Database
 from etl.config import Settings
 from etl.db import error_reason, redact, safe_url
 from etl.errors import EXIT_REJECTED, EXIT_USAGE, EtlError
+from etl.printable import printable
 
 app = typer.Typer(
     name="etl",
@@ -80,7 +81,7 @@ def _debug_enabled() -> bool:
 
 def fail(message: str, exit_code: int) -> typer.Exit:
     """Print one error line on stderr and return the Exit to raise."""
-    typer.echo(f"etl: error: {message}", err=True)
+    typer.echo(f"etl: error: {printable(message)}", err=True)
     return typer.Exit(exit_code)
 
 

@@ -16,6 +16,9 @@ from etl.pipeline.row_errors import RowError
 from etl.readers.headers import normalize_header
 
 REJECTS_COLUMNS = ("row", "error")
+MAX_UNKNOWN_LISTED = 20
+"""Unknown header cells reported one by one; the rest are counted in one more problem, so a
+file with three million header cells gives 21 lines, not three million."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,9 @@ class Binding:
     lookup: dict[str, int]
     id_index: int | None
     problems: list[RowError] = field(default_factory=list)
+    unnamed: tuple[int, ...] = ()
+    """Cell indexes under a blank header cell: a value there is an unknown column, reported
+    on its row (empty when the pipeline allows extra columns)."""
 
     @property
     def columns(self) -> list[str]:
@@ -54,16 +60,21 @@ def bind_header(
     names = accepted_names(pipeline, primary_key)
     slots: dict[tuple[str, str], int] = {}
     problems: list[RowError] = []
+    unnamed: list[int] = []
+    unknown = 0
     for index, cell in enumerate(header):
         normalised = normalize_header(cell)
         if not normalised:
+            unnamed.append(index)
             continue
         target = names.get(normalised)
         if target is None:
             if normalised not in REJECTS_COLUMNS and not pipeline.allow_extra_columns:
-                problems.append(
-                    RowError(header_row, cell, None, f"unknown column; {_accepted_listing(pipeline)}")
-                )
+                unknown += 1
+                if unknown <= MAX_UNKNOWN_LISTED:
+                    problems.append(
+                        RowError(header_row, cell, None, f"unknown column; {_accepted_listing(pipeline)}")
+                    )
             continue
         if target in slots:
             first = header[slots[target]]
@@ -77,7 +88,10 @@ def bind_header(
         lookup={name: i for (kind, name), i in slots.items() if kind == "lookup"},
         id_index=slots.get(("id", primary_key)),
         problems=problems,
+        unnamed=() if pipeline.allow_extra_columns else tuple(unnamed),
     )
+    if unknown > MAX_UNKNOWN_LISTED:
+        problems.append(RowError(header_row, None, None, f"and {unknown - MAX_UNKNOWN_LISTED:,} more unknown columns"))
     problems.extend(_missing_columns(pipeline, binding, header_row, not_null))
     return binding
 

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from etl.printable import printable
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     """One problem: the row a person sees (None for the whole file), the column, the value."""
@@ -16,10 +18,12 @@ class RowError:
     message: str
 
     def describe(self, path: Path | str) -> str:
-        """`path:row:column: message (value 'x')`, leaving out what is unknown."""
-        where = ":".join(str(part) for part in (path, self.row, self.column) if part is not None)
-        value = f" (value {self.value!r})" if self.value not in (None, "") else ""
-        return f"{where}: {self.message}{value}"
+        """`path:row:column: message (value 'x')`, leaving out what is unknown. Text from the
+        file (path, header cell, value) is printed with control characters escaped, so the
+        message stays one line and nothing reaches the terminal raw."""
+        where = ":".join(printable(str(part)) for part in (path, self.row, self.column) if part is not None)
+        value = f" (value {printable(repr(self.value))})" if self.value not in (None, "") else ""
+        return f"{where}: {printable(self.message)}{value}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -91,6 +91,7 @@ class RowProcessor:
         resolvers: dict[str, LookupResolver],
     ) -> None:
         self._width = len(header)
+        self._unnamed = binding.unnamed
         plain: list[tuple[str, Slot]] = []
         lookups: list[tuple[str, Slot]] = []
         for name in binding.columns:
@@ -122,7 +123,7 @@ class RowProcessor:
         per column instead of a Python call per row is what makes a million rows cheap.
         Any problem in the chunk sends it through `process` row by row, which explains it."""
         values = [row.values for row in chunk]
-        if not values or set(map(len, values)) != {self._width}:
+        if not values or set(map(len, values)) != {self._width} or self._any_unnamed(values):
             return self._process_each(chunk)
         try:
             converted = [_convert_column(list(map(cell, values)), convert, whole)
@@ -133,6 +134,10 @@ class RowProcessor:
         except Problem:
             return self._process_each(chunk)
         return ProcessedChunk(list(zip(*[converted[i] for i in self._order])), {})
+
+    def _any_unnamed(self, values: list[tuple[str, ...]]) -> bool:
+        """Whether a row has a value under a blank header cell (then rows go one by one)."""
+        return any(value.strip() for i in self._unnamed for value in map(itemgetter(i), values))
 
     def _process_each(self, chunk: Sequence[Row]) -> ProcessedChunk:
         rows: list[tuple[Any, ...] | None] = []
@@ -154,6 +159,11 @@ class RowProcessor:
                 message = f"the row has {len(values)} cells but the header only {self._width}"
                 return RejectedRow([RowError(row.number, None, None, message)], None)
             values = (*values, *("",) * (self._width - len(values)))[: self._width]
+        unnamed = [RowError(row.number, None, values[i], f"a value under a blank header cell (column {i + 1}): "
+                            "name the column in the header row, or remove the value")
+                   for i in self._unnamed if values[i].strip()]
+        if unnamed:
+            return RejectedRow(unnamed, None)
         try:
             return self._fast(values)
         except Problem:

@@ -20,8 +20,12 @@ from typing import TextIO
 
 from etl.errors import ReadError, UsageError
 from etl.readers.base import HeaderTest, ReadOptions, Row, Table
-from etl.readers.encoding import UNDECODABLE, bom_encoding, checked_encoding, detect_encoding
+from etl.readers.csv_lines import LineError, csv_lines, too_many_columns
+from etl.readers.encoding import (
+    UNDECODABLE, bom_encoding, checked_encoding, detect_encoding, first_invalid_utf8, utf16_order, utf16_without_bom,
+)
 from etl.readers.layout import find_header, fit_row
+from etl.readers.limits import MAX_COLUMNS, MAX_FIELD_CHARS
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
@@ -50,7 +54,11 @@ def open_csv(
         _refuse_binary(path, sample)
         delimiter = forced_delimiter or sniff_delimiter(sample)
         handle.seek(0)
-        source = _RecordRows(path, csv.reader(handle, delimiter=delimiter), encoding)
+        csv.field_size_limit(MAX_FIELD_CHARS)
+        # strict: a quote inside a quoted value that is not doubled, or a file ending inside
+        # quotes, is an error instead of text silently joined or cut.
+        lines = chain.from_iterable(csv_lines(handle, delimiter))
+        source = _RecordRows(path, csv.reader(lines, delimiter=delimiter, strict=True), encoding)
         header, pending = find_header(path, source.one_by_one(), options.header_row, looks_like_header)
         width = len(header.values)
         source.width = width
@@ -121,11 +129,9 @@ def _refuse_binary(path: Path, sample: str) -> None:
     head = sample[:BINARY_SAMPLE]
     controls = len(_CONTROL.findall(head))
     if controls >= 4 and controls * 10 > len(head):
-        if head.count("\x00") * 3 > len(head):
-            raise ReadError(
-                f"{path}: binary content, or UTF-16 text without a byte-order mark "
-                "(if so, try --encoding utf-16-le or utf-16-be)"
-            )
+        order = utf16_order(head[0::2].count("\x00"), head[1::2].count("\x00"), len(head))
+        if order is not None:
+            raise ReadError(f"{path}: {utf16_without_bom(order)}")
         raise ReadError(f"{path}: binary content, not CSV text (is it really a .csv file?)")
 
 
@@ -167,7 +173,9 @@ class _RecordRows:
         try:
             records.extend(map(tuple, islice(self._records, size)))
         except csv.Error as err:
-            self._fail(len(records), f"malformed CSV: {err} (an unclosed quote?)")
+            self._fail(len(records), _csv_error_reason(err))
+        except LineError as err:
+            self._fail(len(records), str(err))
         except OSError as err:
             self._fail(len(records), f"cannot read the file: {err.strerror or err}")
         if not records:
@@ -179,7 +187,7 @@ class _RecordRows:
         texts = list(map("".join, records))
         if _has_bad_text("".join(texts)):
             index = next(i for i, text in enumerate(texts) if _has_bad_text(text))
-            self._fail_at(first + index, _bad_text_reason(chr(0) in texts[index], self._encoding))
+            self._fail_at(first + index, self._bad_text_reason(texts[index]))
             records, texts = records[:index], texts[:index]
         if "" in texts or any(map(str.isspace, texts)):
             rows = [
@@ -189,10 +197,27 @@ class _RecordRows:
             ]
         else:
             rows = list(map(tuple.__new__, repeat(Row), zip(count(first), records)))
+        widest = max(map(len, records), default=0)
+        if widest > MAX_COLUMNS:
+            index = next(i for i, record in enumerate(records) if len(record) > MAX_COLUMNS)
+            self._fail_at(first + index, too_many_columns())
+            rows = [row for row in rows if row.number < first + index]
         width = self.width
-        if width is not None and records and max(map(len, records)) > width:
+        if width is not None and widest > width:
             rows = [fit_row(row, width) for row in rows]
         return rows
+
+    def _bad_text_reason(self, text: str) -> str:
+        if "\x00" in text:
+            return "contains a NUL byte, which a text file never has (binary data?)"
+        if self._encoding not in ("utf-8", "utf-8-sig"):
+            hint = "cp1252" if self._encoding.startswith("utf") else "utf-8"
+            return f"bytes that are not valid {self._encoding} text (try --encoding {hint})"
+        byte = next(ord(char) - 0xDC00 for char in text if "\udc00" <= char <= "\udcff")
+        offset = first_invalid_utf8(self._path)
+        where = f" (byte offset {offset:,})" if offset is not None else ""
+        return (f"byte 0x{byte:02X}{where} is not valid UTF-8, in a file that is otherwise UTF-8: correct it, "
+                "or if the whole file is in another encoding, name it with --encoding (e.g. --encoding cp1252)")
 
     def _fail(self, read: int, reason: str) -> None:
         """Remember a failure on the record after the `read` records this block got."""
@@ -200,6 +225,21 @@ class _RecordRows:
 
     def _fail_at(self, number: int, reason: str) -> None:
         self._failure = ReadError(f"{self._path}: row {number}: {reason}")
+
+
+def _csv_error_reason(err: csv.Error) -> str:
+    """What the csv module's strict complaint means for the person fixing the file."""
+    text = str(err)
+    if text.startswith("field larger than field limit"):
+        return (f"a value longer than {MAX_FIELD_CHARS:,} characters, the longest etl reads "
+                "(or a quote that never closes)")
+    if text == "unexpected end of data":
+        return ("the file ends inside a quoted value that starts in this row: a closing quote "
+                "is missing (a stray quote?), or the file was cut off")
+    if "expected after" in text:
+        return ("a quote inside a quoted value must be written twice (\"\"), or the value "
+                "before it is missing its closing quote")
+    return f"malformed CSV: {text}"
 
 
 def _has_bad_text(text: str) -> bool:
@@ -218,10 +258,3 @@ def _has_bad_text(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
-
-
-def _bad_text_reason(nul: bool, encoding: str) -> str:
-    if nul:
-        return "contains a NUL byte, which a text file never has (binary data?)"
-    hint = "cp1252" if encoding.startswith("utf") else "utf-8"
-    return f"bytes that are not valid {encoding} text (try --encoding {hint})"
