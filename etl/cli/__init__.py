@@ -2,7 +2,7 @@
 
 import gc
 
-from etl.cli import export_commands, import_commands, setup_commands  # noqa: F401  (registers commands)
+from etl.cli import export_commands, import_commands, serve_commands, setup_commands  # noqa: F401  (registers commands)
 from etl.cli.app import app
 
 GC_THRESHOLD = (10_000, 10, 10)

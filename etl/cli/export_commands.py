@@ -65,10 +65,17 @@ def report_command(
     output: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
     db: DbOption = None,
     pipelines_dir: PipelinesDirOption = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Label the report in this language, e.g. en (default: the report's own; Spanish for the "
+                       "built-in reports).")] = None,
+    into: Annotated[Path | None, typer.Option(
+        "--into", metavar="TEMPLATE.xlsx",
+        help="Fill this workbook of your own instead: each report sheet's rows go into its sheet or Excel table "
+             "of the same name, keeping its styles, images, formulas and charts. The template is not changed.")] = None,
 ) -> None:
     """Write a named report (a formatted workbook with charts) from the database."""
     with database_for(db, pipelines_dir) as database:
-        counts = database.report(name, output)
+        counts = database.report(name, output, lang=lang, into=into)
     summary = ", ".join(f"{sheet}: {rows} rows" for sheet, rows in counts.items())
     typer.echo(f"wrote report {name} to {output} ({summary})")
 

@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +25,8 @@ from etl.importing.results import FileResult, Progress
 
 @command("import")
 def import_command(
-    pipeline: Annotated[str, typer.Argument(help="Pipeline name (see `etl pipelines`).")],
-    paths: Annotated[list[Path], typer.Argument(help="Files, or folders of files, to import.")],
+    pipeline: Annotated[str, typer.Argument(help="Pipeline name (see `etl pipelines`); with --table, the first file.")],
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files, or folders of files, to import.")] = None,
     db: DbOption = None,
     pipelines_dir: PipelinesDirOption = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Rows per flush.")] = 10_000,
@@ -41,14 +42,49 @@ def import_command(
     header_row: Annotated[int | None, typer.Option(min=1, help="Row number of the header.")] = None,
     archive_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move committed files here.")] = None,
     error_dir: Annotated[Path | None, typer.Option(file_okay=False, help="Move rejected files here.")] = None,
+    create_lookups: Annotated[bool, typer.Option(
+        "--create-lookups/--no-create-lookups",
+        help="Create lookup rows (groups) for unknown names; --no-create-lookups makes such a name a row error.",
+    )] = True,
+    decimal_comma: Annotated[bool, typer.Option(
+        "--decimal-comma", help="Numbers are written 1.234,50 (decimal comma, . between thousands).",
+    )] = False,
+    date_format: Annotated[list[str] | None, typer.Option(
+        "--date-format", help="Dates are written in this strptime format, e.g. %d/%m/%Y (repeat for several).",
+    )] = None,
+    annotate: Annotated[Path | None, typer.Option(
+        "--annotate", dir_okay=False,
+        help="Write a copy of the file for its sender (.xlsx): every problem marked, an Errors sheet first.",
+    )] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", help="Import into this table, no pipeline file: headers matched to its columns.",
+    )] = None,
+    create: Annotated[bool, typer.Option(
+        "--create", help="With --table: create the table if missing, types inferred from the first file.",
+    )] = False,
+    key: Annotated[str | None, typer.Option(
+        "--key", help="With --table: the column(s) rows match on for updates, comma-separated.",
+    )] = None,
 ) -> None:
-    """Import files: validate every row, then write each file in one transaction."""
+    """Import files: validate every row, then write each file in one transaction.
+    `etl import --table NAME FILE…` imports into any table without a pipeline."""
+    from etl.cli.setup_commands import split_columns
+
+    files = [Path(pipeline), *(paths or [])] if table else list(paths or [])
+    if not files:
+        raise typer.BadParameter("name at least one file (or folder) to import", param_hint="PATHS")
+    if (create or key) and not table:
+        raise typer.BadParameter("--create and --key go with --table NAME", param_hint="--table")
     with database_for(db, pipelines_dir) as database, \
             _progress(enabled=not (quiet or as_json) and sys.stderr.isatty()) as progress:
-        results = database.import_files(
-            pipeline, paths, chunk_size=chunk_size, max_errors=max_errors, rejects=rejects,
+        run = (partial(database.import_table, table, create=create, key=split_columns(key)) if table
+               else partial(database.import_files, pipeline))
+        results = run(
+            files, chunk_size=chunk_size, max_errors=max_errors, rejects=rejects,
             dry_run=dry_run, force=force, encoding=encoding, delimiter=delimiter, sheet=sheet,
             header_row=header_row, archive_dir=archive_dir, error_dir=error_dir, progress=progress,
+            create_lookups=create_lookups, decimal_comma=decimal_comma, date_formats=date_format or (),
+            annotate=annotate,
         )
     _render(results, as_json)
     raise typer.Exit(EXIT_OK if all(r.succeeded for r in results) else EXIT_REJECTED)
@@ -91,6 +127,8 @@ def _render(results: list[FileResult], as_json: bool) -> None:
             typer.echo(error.describe(result.path), err=True)
         if result.errors_total > len(result.errors):
             typer.echo(f"{result.path}: ... and {result.errors_total - len(result.errors)} more errors", err=True)
+        for warning in result.warnings:
+            typer.echo(warning.describe(result.path, "warning"), err=True)
         typer.echo(summary_line(result))
 
 
@@ -100,8 +138,11 @@ def summary_line(result: FileResult) -> str:
               f"{result.unchanged} unchanged, {result.rejected} rejected")
     if result.lookups_created:
         counts += f", {result.lookups_created} lookup row(s) created"
+    if result.warnings:
+        counts += f", {len(result.warnings)} warning(s)"
     moved = f"; moved to {result.moved_to}" if result.moved_to else ""
-    return f"{result.path}: {result.status}: {counts} ({result.seconds:.2f} s){moved}"
+    annotated = f"; annotated copy {result.annotated}" if result.annotated else ""
+    return f"{result.path}: {result.status}: {counts} ({result.seconds:.2f} s){moved}{annotated}"
 
 
 @contextmanager

@@ -7,7 +7,7 @@ in separate short transactions, so a rolled-back file still shows in `etl histor
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from time import perf_counter
@@ -27,10 +27,14 @@ from etl.importing.files import (
     RejectsWriter, expand_paths, move_file, rejects_path_for, write_error_report,
 )
 from etl.pipeline.lookups import LookupResolver
+from etl.pipeline.overrides import with_overrides
 from etl.importing.results import FileResult, Progress
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import RowProcessor
+from etl.pipeline.tables import ensure_pipeline_table
 from etl.pipeline.target import reflect_target
+from etl.pipeline.watch import FileWarnings
+from etl.writers.annotate import Annotation, check_annotate_path, either_labels
 from etl.importing.sources import FileSource, Source
 from etl.readers import ReadOptions, Row, header_test
 from etl.schema import ensure_ledger, ensure_target_tables
@@ -48,6 +52,11 @@ class ImportOptions:
     read: ReadOptions = field(default_factory=ReadOptions)
     archive_dir: Path | None = None
     error_dir: Path | None = None
+    create_lookups: bool = True
+    decimal_comma: bool = False
+    date_formats: tuple[str, ...] = ()
+    annotate: Path | None = None
+    """Write the annotated copy of the file here (`import_files` names one per file)."""
 
 
 class _Skip(Exception):
@@ -73,8 +82,10 @@ def import_file_sources(
     prepare_database(engine, pipeline)
     results = []
     for source in files:
-        rejects = rejects_path_for(options.rejects, source.path, len(files) > 1) if options.rejects else None
-        result = import_source(engine, pipeline, source, options, rejects, progress)
+        several = len(files) > 1
+        rejects = rejects_path_for(options.rejects, source.path, several) if options.rejects else None
+        annotate = rejects_path_for(options.annotate, source.path, several) if options.annotate else None
+        result = import_source(engine, pipeline, source, replace(options, annotate=annotate), rejects, progress)
         _file_away(result, source.file, options)
         results.append(result)
     return results
@@ -96,11 +107,15 @@ def check_options(options: ImportOptions) -> None:
         raise UsageError("--chunk-size must be at least 1")
     if options.max_errors < 0:
         raise UsageError("--max-errors must be 0 or more")
+    if options.annotate is not None:
+        check_annotate_path(options.annotate)
 
 
 def prepare_database(engine: Engine, pipeline: Pipeline) -> None:
     """The ledger, the pipeline's table and its lookup tables, created where missing."""
     ensure_ledger(engine)
+    if pipeline.create:
+        ensure_pipeline_table(engine, pipeline)
     lookups = [c.lookup.table for c in pipeline.columns if c.lookup is not None]
     ensure_target_tables(engine, [pipeline.table, *lookups])
 
@@ -128,7 +143,8 @@ class FileImport:
     def __init__(self, engine: Engine, pipeline: Pipeline, source: Source, options: ImportOptions,
                  rejects: Path | None, progress: Progress | None) -> None:
         self.engine = engine
-        self.pipeline = pipeline
+        self.pipeline = with_overrides(pipeline, create_lookups=options.create_lookups,
+                                       decimal_comma=options.decimal_comma, formats=options.date_formats)
         self.source = source
         self.path = source.path
         self.options = options
@@ -136,6 +152,7 @@ class FileImport:
         self.progress = progress
         self.result = FileResult(path=self.path)
         self.sha256 = ""
+        self.annotation = Annotation(options.annotate) if options.annotate is not None else None
 
     def run(self) -> FileResult:
         started = perf_counter()
@@ -153,10 +170,10 @@ class FileImport:
             result.status = "skipped"
         except ReadError as err:
             message = str(err).removeprefix(f"{self.path}: ")  # the report names the file already
-            _fail(result, "rejected", RowError(None, None, None, message))
+            self._fail("rejected", RowError(None, None, None, message))
         except (ChunkWriteError, SQLAlchemyError) as err:
             reason = str(err) if isinstance(err, ChunkWriteError) else _db_reason(err)
-            _fail(result, "rolled_back", RowError(None, None, None, redact(reason, self.engine.url)))
+            self._fail("rolled_back", RowError(None, None, None, redact(reason, self.engine.url)))
         except BaseException as err:
             message = f"{type(err).__name__}: {err}"
             ledger.finish_run(self.engine, result.run_id, "rolled_back", _counts(result), message)
@@ -165,7 +182,15 @@ class FileImport:
             result.seconds = perf_counter() - started
         error = "\n".join(e.describe(self.path) for e in result.errors[:20]) if result.errors else None
         ledger.finish_run(self.engine, result.run_id, result.status, _counts(result), error)
+        if self.annotation is not None and result.status != "skipped":
+            self.annotation.add(result.warnings, warning=True)
+            result.annotated = self.annotation.write()
         return result
+
+    def _fail(self, status: str, *errors: RowError) -> None:
+        _fail(self.result, status, *errors)
+        if self.annotation is not None:
+            self.annotation.add(errors)
 
     def _already_loaded(self) -> bool:
         with self.engine.connect() as connection:
@@ -185,24 +210,31 @@ class FileImport:
                 result.detected = dict(table.detected)
                 not_null = {c.name for c in pipeline.columns if target.not_null(c.name)}
                 binding = bind_header(pipeline, target.primary_key, table.header, table.header_row, not_null)
+                result.warnings = list(binding.warnings)
+                if self.annotation is not None:
+                    self.annotation.place(table, either_labels(table.header, binding.direct, binding.lookup))
                 if binding.problems:
-                    _fail(result, "rejected", *binding.problems)
+                    self._fail("rejected", *binding.problems)
                     return
                 resolvers = {
                     c.name: LookupResolver(connection, c.lookup)
                     for c in pipeline.columns if c.lookup is not None and c.name in binding.columns
                 }
                 processor = RowProcessor(pipeline, target, binding, table.header, resolvers)
+                watch = FileWarnings(pipeline, target, binding, table.header, resolvers,
+                                     workbook=table.detected.get("format") != "csv")
                 with (
                     Loader(session, pipeline, target, processor.columns, processor.has_id) as loader,
                     RejectsWriter(self.rejects, table.header) as rejected,
                 ):
                     for chunk in _chunks(table.rows, options.chunk_size):
                         self._load_chunk(chunk, processor, loader, rejected)
+                        watch.observe(chunk)
                         if self.progress is not None:
                             self.progress(self.path, result.rows_read)
                     if result.rejected <= options.max_errors and not options.dry_run:
                         loader.finish()
+                result.warnings = watch.finish(table.warnings)
             if result.rejected > options.max_errors:
                 _fail(result, "rejected")
                 return
@@ -245,6 +277,8 @@ class FileImport:
             values = {row.number: row.values for row in chunk}
             for number in sorted(bad):
                 _record(result, bad[number])
+                if self.annotation is not None:
+                    self.annotation.add(bad[number])
                 rejected.write(number, bad[number], values[number])
         if result.rejected <= self.options.max_errors:
             loader.apply(plan)

@@ -39,6 +39,8 @@ class FileResult:
     detected: dict[str, str] = field(default_factory=dict)
     run_id: int | None = None
     moved_to: Path | None = None
+    annotated: Path | None = None
+    """The annotated copy written for the file's sender (`--annotate`)."""
 
     @property
     def succeeded(self) -> bool:
@@ -67,4 +69,5 @@ class FileResult:
             "lookups_created": self.lookups_created,
             "detected": dict(self.detected),
             "moved_to": str(self.moved_to) if self.moved_to else None,
+            "annotated": str(self.annotated) if self.annotated else None,
         }

@@ -58,7 +58,12 @@ def reflect_table(connection: Connection, name: str) -> Table:
 
 def reflect_target(connection: Connection, pipeline: Pipeline) -> Target:
     """Reflect the pipeline's table and check that every column it names is there."""
-    table = reflect_table(connection, pipeline.table)
+    try:
+        table = reflect_table(connection, pipeline.table)
+    except ConfigError as err:
+        from etl.pipeline.tables import missing_table_hint
+
+        raise ConfigError(f"pipeline {pipeline.name!r}: {err}; {missing_table_hint(pipeline)}") from None
     missing = [c.name for c in pipeline.columns if c.name not in table.c]
     if missing:
         raise ConfigError(

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 from xml.etree import ElementTree
 
-from etl.readers.cells import cell_text
+from etl.readers.cells import NumberText, cell_text
 from etl.readers.xlsx_package import SheetPart, workbook_parts
 
 MAIN_NAMESPACES = (
@@ -323,7 +323,7 @@ class CellText:
             if style and self._date_styles and int(style) in self._date_styles:
                 return self._date(raw, int(style))
             if raw.isascii() and raw.isdigit() and (raw[0] != "0" or len(raw) == 1):
-                return raw
+                return NumberText(raw)
             return cell_text(_cast_number(raw))
         if kind == "b":
             return cell_text(bool(int(raw)))
@@ -467,7 +467,7 @@ def _block_rows(block: str, values: CellText) -> list[tuple[str | None, tuple[st
             index = int(raw)
             row.append(cached[index] if index < len(cached) else strings[index])
         elif not kind and not style and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
-            row.append(raw)
+            row.append(NumberText(raw))
         elif kind == "inlineStr" and "&" not in inline and "\r" not in inline:
             row.append(inline)
         else:
@@ -511,7 +511,7 @@ def _plain_values(cells: list[tuple[str, str, str, str, str]], values: CellText)
             index = int(raw)
             row.append(cached[index] if index < len(cached) else strings[index])
         elif not kind and not style and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
-            row.append(raw)
+            row.append(NumberText(raw))
         else:
             row.append(_plain_text(cell, values))
     return tuple(row)
