@@ -22,6 +22,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from etl.errors import ConfigError, DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+SQLITE_READONLY = 8  # sqlite3.SQLITE_READONLY, without importing sqlite3 for every database
+POSTGRES_READ_ONLY_STATES = frozenset({"25006"})  # read_only_sql_transaction
+# ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION; ER_OPTION_PREVENTS_STATEMENT (--read-only server).
+MYSQL_READ_ONLY_ERRORS = frozenset({1792, 1290})
 SERVER_CONNECT_TIMEOUT_S = 10
 PASSWORD_ENV = "ETL_DATABASE_PASSWORD"
 
@@ -197,9 +201,33 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-        message = f"cannot connect to database {safe_url(engine.url)}: {reason}"
+        message = f"cannot connect to database {safe_url(engine.url)}: {error_reason(err)}"
         raise DatabaseUnavailable(redact(message, engine.url)) from None
+
+
+def error_reason(err: BaseException) -> str:
+    """The first line of a database error's own message: the driver's (SQLAlchemy's wrapper
+    adds the statement and its parameters), or the error's type if it has no message."""
+    driver_error = getattr(err, "orig", None) or err
+    message = str(driver_error).strip()
+    return message.splitlines()[0] if message else type(driver_error).__name__
+
+
+def is_read_only_refusal(err: BaseException) -> bool:
+    """Whether the database refused a statement because the transaction or database is
+    read-only, told by the driver's error code: PostgreSQL's SQLSTATE (psycopg
+    `sqlstate`), SQLite's result code (`sqlite_errorcode`), MySQL/MariaDB's error number
+    (PyMySQL `args[0]`)."""
+    driver_error = getattr(err, "orig", None) or err
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in POSTGRES_READ_ONLY_STATES
+    sqlite_code = getattr(driver_error, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return bool(sqlite_code & 0xFF == SQLITE_READONLY)  # extended codes keep it in the low byte
+    if type(driver_error).__module__.startswith("pymysql") and driver_error.args:
+        return driver_error.args[0] in MYSQL_READ_ONLY_ERRORS
+    return False
 
 
 def open_database(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any) -> Engine:

@@ -25,7 +25,7 @@ from typer.core import TyperCommand, TyperGroup
 from etl.api import Database
 from etl.cli.output import Log, error_document, print_json
 from etl.config import DATABASE_URL_ENV, Settings
-from etl.db import redact, safe_url
+from etl.db import error_reason, redact, safe_url
 from etl.errors import EXIT_REJECTED, EXIT_USAGE, EtlError
 from etl.printable import printable
 
@@ -247,7 +247,7 @@ def describe_failure(err: BaseException, url: str | None) -> tuple[str, int]:
     if isinstance(err, EtlError):
         return redact(str(err), url), err.exit_code
     if isinstance(err, SQLAlchemyError):
-        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        reason = error_reason(err)
         target = f" ({safe_url(url)})" if url else ""
         return redact(f"database error{target}: {reason}", url), EXIT_REJECTED
     if isinstance(err, KeyboardInterrupt):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from etl import ledger
 from etl.config import DEFAULT_CHUNK_SIZE
-from etl.db import redact
+from etl.db import error_reason, redact
 from etl.errors import ReadError, UsageError
 from etl.load.loader import ChunkWriteError, Loader
 from etl.pipeline.binding import accepted_names, bind_header
@@ -323,7 +323,7 @@ def _fail(result: FileResult, status: str, *errors: RowError) -> None:
 
 
 def _db_reason(err: SQLAlchemyError) -> str:
-    reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+    reason = error_reason(err)
     return f"database error: {reason}"
 
 
