@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from etl.readers import ReadOptions
     from etl.importing.importer import ImportOptions
     from etl.importing.preview import Preview
+    from etl.importing.results import ImportListener
     from etl.importing.sources import Source
+    from etl.importing.workers import Cancel
     from etl.ledger import RunRecord
     from etl.reports import Report
 
@@ -60,6 +62,15 @@ class ImportKeywords(TypedDict, total=False):
     """Move rejected files, with their error report, into this folder."""
     progress: Progress | None
     """Called with the file and the rows read so far, once per chunk."""
+    workers: int
+    """Import up to this many files at once (default 1), each on its own thread, connection
+    and transaction."""
+    listener: ImportListener | None
+    """Hears the whole import: run start, each file's hashing, reading (rows and bytes) and
+    outcome. From worker threads, so it must be thread-safe. `progress` is its simple form."""
+    cancel: Cancel | None
+    """Set it (from any thread, or a signal handler) to stop: files in progress roll back
+    and are recorded `rolled_back`, files not started are not in the results."""
     create_lookups: bool
     """Create lookup rows for unknown names (default True); False makes such a name a row error."""
     decimal_comma: bool
@@ -166,19 +177,26 @@ class Database:
         if not file.is_file():
             raise UsageError(f"no such file: {file}")
         chosen = self.pipeline(pipeline)
-        progress = options.pop("progress", None)
+        listener, cancel = _hooks(options)
         source = FileSource(file, _source_name(name))
-        return import_file_sources(self.engine, chosen, [source], import_options(options), progress)[0]
+        settings = import_options(options)
+        return import_file_sources(self.engine, chosen, [source], settings, listener=listener, cancel=cancel)[0]
 
     def import_files(self, pipeline: str | Pipeline, paths: Sequence[str | Path],
                      **options: Unpack[ImportKeywords]) -> list[FileResult]:
         """Import files (a folder stands for its files, in name order), each in its own
         transaction; one result per file."""
-        from etl.importing.importer import import_files
+        from etl.importing.files import expand_paths
+        from etl.importing.importer import import_file_sources
+        from etl.importing.sources import FileSource
 
         chosen = self.pipeline(pipeline)
-        progress = options.pop("progress", None)
-        return import_files(self.engine, chosen, [Path(p) for p in paths], import_options(options), progress)
+        listener, cancel = _hooks(options)
+        settings = import_options(options)
+        # Folders are listed once, here, before the database is opened (a wrong call opens
+        # nothing); a file another run moves away later is that run's, not an error.
+        files = [FileSource(file) for file in expand_paths(chosen, [Path(p) for p in paths])]
+        return import_file_sources(self.engine, chosen, files, settings, listener=listener, cancel=cancel)
 
     def import_table(self, table: str, paths: Sequence[str | Path], *, create: bool = False,
                      key: Sequence[str] = (), **options: Unpack[ImportKeywords]) -> list[FileResult]:
@@ -250,8 +268,8 @@ class Database:
         from etl.importing.importer import import_rows
 
         chosen = self.pipeline(pipeline)
-        progress = options.pop("progress", None)
-        return import_rows(self.engine, chosen, source, import_options(options), progress)
+        listener, cancel = _hooks(options)
+        return import_rows(self.engine, chosen, source, import_options(options), listener=listener, cancel=cancel)
 
     def export(self, source: str | None, output: str | Path | BinaryIO, *, sql: str | None = None,
                columns: Sequence[str] = (), where: str | None = None, order_by: str | None = None,
@@ -359,13 +377,16 @@ class Database:
 
         return suggest_pipeline(self.pipelines().values(), header)
 
-    def history(self, *, limit: int = 20, pipeline: str | None = None) -> list[RunRecord]:
-        """The latest import runs from the ledger, newest first."""
-        from etl.ledger import recent_runs
-        from etl.schema import ensure_ledger
+    def history(self, *, limit: int = 20, pipeline: str | None = None,
+                status: str | None = None) -> list[RunRecord]:
+        """The latest import attempts from the ledger, newest first, optionally of one pipeline
+        or one status. Reading creates nothing: before the first import there are none."""
+        from etl.importing.results import STATUSES
+        from etl.ledger import RUNNING, recent_runs
 
-        ensure_ledger(self.engine)
-        return recent_runs(self.engine, limit, pipeline)
+        if status is not None and status not in (*STATUSES, RUNNING):
+            raise UsageError(f"unknown status {status!r}; one of {', '.join((*STATUSES, RUNNING))}")
+        return recent_runs(self.read_only_engine, limit, pipeline, status)
 
 
 def import_options(options: ImportKeywords) -> ImportOptions:
@@ -386,11 +407,22 @@ def import_options(options: ImportKeywords) -> ImportOptions:
                          sheet=options.get("sheet"), header_row=options.get("header_row")),
         archive_dir=_path(options.get("archive_dir")),
         error_dir=_path(options.get("error_dir")),
+        workers=options.get("workers", 1),
         create_lookups=options.get("create_lookups", True),
         decimal_comma=options.get("decimal_comma", False),
         date_formats=tuple(options.get("date_formats", ())),
         annotate=_path(options.get("annotate")),
     )
+
+
+def _hooks(options: ImportKeywords) -> tuple[ImportListener, Cancel | None]:
+    """The listener (or the `progress` callable as one) and the cancel token, taken out of
+    the options."""
+    from etl.importing.results import ProgressListener
+
+    progress = options.pop("progress", None)
+    listener = options.pop("listener", None) or ProgressListener(progress)
+    return listener, options.pop("cancel", None)
 
 
 def _header_of(path: Path, read: ReadOptions, names: Sequence[str]) -> tuple[str, ...]:

@@ -40,15 +40,39 @@ POOL_OPTIONS: dict[str, type] = {
 }
 
 
+DRIVER_ALIASES = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+"""URL schemes without a driver, as people and hosting providers write them (`postgres://`
+is Heroku's), mapped to the drivers etl installs: psycopg 3 and PyMySQL. SQLAlchemy would
+otherwise pick psycopg2 or mysqlclient, which are not installed."""
+
+
 def parse_url(url: str | URL) -> URL:
-    """Parse a database URL, refusing a malformed one without echoing its password."""
+    """Parse a database URL, refusing a malformed one without echoing its password, with a
+    bare `postgres://`, `postgresql://`, `mysql://` or `mariadb://` scheme given the
+    installed driver."""
     try:
-        return make_url(url)
+        parsed = make_url(url)
     except ArgumentError:
         raise ConfigError(
             "invalid database URL; expected e.g. sqlite:///etl.db or "
-            "postgresql+psycopg://user@host/db"
+            "postgresql://user@host/db"
         ) from None
+    return with_installed_driver(parsed)
+
+
+def with_installed_driver(url: URL) -> URL:
+    """`postgres://…` → `postgresql+psycopg://…`, `mysql://…` → `mysql+pymysql://…`;
+    `postgres+DRIVER://` → `postgresql+DRIVER://`; any other URL unchanged."""
+    if url.drivername in DRIVER_ALIASES:
+        return url.set(drivername=DRIVER_ALIASES[url.drivername])
+    if url.drivername.startswith("postgres+"):
+        return url.set(drivername="postgresql" + url.drivername.removeprefix("postgres"))
+    return url
 
 
 def safe_url(url: str | URL) -> str:
@@ -98,6 +122,11 @@ def make_engine(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any
     """Create the engine for `url` with the settings its dialect needs."""
     parsed, pool_options = split_pool_options(with_password_from_env(parse_url(url)))
     backend = parsed.get_backend_name()
+    if read_only and missing_sqlite_file(parsed):
+        # Reading creates nothing: a database file that does not exist reads as an empty
+        # database, so `etl export` of a misspelled table in a fresh folder says what is
+        # wrong and leaves no etl.db behind.
+        parsed = parsed.set(database=":memory:")
     kwargs: dict[str, Any] = {**pool_options, **engine_kwargs}
     if backend == "sqlite":
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
@@ -126,6 +155,15 @@ def make_engine(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any
     elif backend in ("mysql", "mariadb") and read_only:
         _configure_mysql_read_only(engine)
     return engine
+
+
+def missing_sqlite_file(url: URL) -> bool:
+    """A SQLite URL naming a file that does not exist (connecting would create it)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return False
+    if url.query.get("uri") in ("true", "1") or str(url.database).startswith("file:"):
+        return False  # a URI filename: its own mode= decides
+    return not os.path.exists(url.database)
 
 
 def _configure_sqlite(engine: Engine, read_only: bool) -> None:

@@ -18,8 +18,10 @@ def serve_command(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free one).")] = 8765,
     max_upload_mb: Annotated[int, typer.Option(min=1, help="Largest file the page accepts, in MB.")] = 200,
 ) -> None:
-    """Start a local web page where a person uploads a spreadsheet, sees every problem in
-    its cells, and imports it; prints the page's address with a fresh access token."""
+    """Serve a local web page for checking and importing spreadsheets.
+
+    A person uploads a spreadsheet, sees every problem in its cells, and imports it; the
+    command prints the page's address with a fresh access token."""
     from etl.web.server import ServeOptions, serve
 
     with database_for(db, pipelines_dir) as database:

@@ -8,13 +8,16 @@ from typing import Annotated
 
 import typer
 
-from etl.cli.app import DbOption, PipelinesDirOption, app, command, database_for, error_boundary
+from etl.cli.app import HELP_OPTIONS, DbOption, EtlCommand, PipelinesDirOption, app, command, database_for, error_boundary
 
 
 @command("init")
 def init_command(db: DbOption = None, pipelines_dir: PipelinesDirOption = None) -> None:
-    """Create the target tables (the built-in ones and those of pipelines with create = true)
-    and etl's bookkeeping if missing (safe to run again)."""
+    """Create the target tables and etl's bookkeeping where missing.
+
+    The tables are the built-in ones and those of pipelines with create = true. Safe to run
+    again: an existing table is never altered.
+    """
     with database_for(db, pipelines_dir) as database:
         created = database.init()
     if created:
@@ -23,13 +26,14 @@ def init_command(db: DbOption = None, pipelines_dir: PipelinesDirOption = None) 
         typer.echo(f"nothing to do: every table already exists in {database.url}")
 
 
-pipelines_app = typer.Typer(help="List the pipelines, or make a new one from a file.", no_args_is_help=False)
+pipelines_app = typer.Typer(help="List the pipelines, or make a new one from a file.", no_args_is_help=False,
+                            context_settings={"help_option_names": HELP_OPTIONS})
 app.add_typer(pipelines_app, name="pipelines")
 
 
 @pipelines_app.callback(invoke_without_command=True)
 @error_boundary
-def pipelines_command(context: typer.Context, pipelines_dir: PipelinesDirOption = None) -> None:
+def pipelines_command(context: typer.Context, db: DbOption = None, pipelines_dir: PipelinesDirOption = None) -> None:
     """List the pipelines: target table, key and accepted column names."""
     if context.invoked_subcommand is not None:
         return
@@ -37,7 +41,7 @@ def pipelines_command(context: typer.Context, pipelines_dir: PipelinesDirOption 
     from rich.table import Table
 
     table = Table("pipeline", "table", "key", "accepted columns", show_lines=True)
-    for pipeline in database_for(pipelines_dir=pipelines_dir).pipelines().values():
+    for pipeline in database_for(db, pipelines_dir).pipelines().values():
         accepted = "\n".join(
             f"{column}: {' | '.join(headers)}" for column, headers in pipeline.accepted_headers.items()
         )
@@ -45,11 +49,12 @@ def pipelines_command(context: typer.Context, pipelines_dir: PipelinesDirOption 
     Console().print(table)
 
 
-@pipelines_app.command("new")
+@pipelines_app.command("new", cls=EtlCommand)
 @error_boundary
 def pipelines_new_command(
     name: Annotated[str, typer.Argument(help="Name of the new pipeline (and of its table).")],
     file: Annotated[Path, typer.Argument(help="A CSV or Excel file whose header and values shape it.")],
+    db: DbOption = None,
     key: Annotated[str | None, typer.Option(help="Column(s) that identify a row, comma-separated.")] = None,
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
     header_row: Annotated[int | None, typer.Option(min=1, help="Row number of the header.")] = None,
@@ -62,7 +67,7 @@ def pipelines_new_command(
     save it in a folder and pass that folder as --pipelines-dir."""
     from etl.pipeline.render import pipeline_toml
 
-    pipeline = database_for().infer_pipeline(
+    pipeline = database_for(db).infer_pipeline(
         name, file, key=split_columns(key), sheet=sheet, header_row=header_row, encoding=encoding,
         delimiter=delimiter, decimal_comma=decimal_comma, date_formats=date_format or ())
     typer.echo(pipeline_toml(pipeline, f"Inferred by `etl pipelines new` from {file.name}: check the types and the key.\n"

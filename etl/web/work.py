@@ -86,8 +86,8 @@ def check_upload(database: Database, upload: Upload, job: Job) -> CheckOutcome:
                            header_notes=_cell_notes(notes.get(preview.header_row, [])),
                            rows=_shown(preview.rows, notes),
                            problem_rows=_shown(_rejected_rows(upload.rejects_path), notes))
-    if result.status == "skipped":
-        outcome.previous_import = previous_import(database, pipeline, upload.sha256)
+    if result.imported_before is not None:  # a dry run checks a file imported before, and says so
+        outcome.previous_import = result.imported_before.at
     return outcome
 
 
@@ -96,7 +96,7 @@ def import_upload(database: Database, upload: Upload, pipeline: str, max_errors:
     upload.skipped_rows_path.unlink(missing_ok=True)
     options = _options(upload, max_errors=max_errors, rejects=upload.skipped_rows_path, progress=job.progress)
     result = database.import_file(pipeline, upload.path, name=upload.name, **options)
-    earlier = previous_import(database, pipeline, upload.sha256) if result.status == "skipped" else None
+    earlier = result.imported_before.at if result.imported_before is not None else None
     if result.status == "committed":
         upload.path.unlink(missing_ok=True)
     return ImportOutcome(pipeline, result, earlier)
@@ -121,14 +121,6 @@ def _options(upload: Upload, **options: Unpack[ImportKeywords]) -> ImportKeyword
     options["encoding"], options["delimiter"] = choice.encoding, choice.delimiter
     options["sheet"], options["header_row"] = choice.sheet, choice.header_row
     return options
-
-
-def previous_import(database: Database, pipeline: str, sha256: str) -> datetime | None:
-    """When this content was committed for `pipeline`, from the ledger's recent runs."""
-    for run in database.history(limit=1000, pipeline=pipeline):
-        if run.sha256 == sha256 and run.status == "committed":
-            return run.finished_at or run.started_at
-    return None
 
 
 def _notes(preview: Preview, errors: Iterable[RowError]) -> dict[int, list[CellNote]]:
