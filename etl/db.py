@@ -150,6 +150,8 @@ def make_engine(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any
         raise ConfigError(redact(f"invalid database URL {safe_url(parsed)}: {err}", parsed)) from None
     if backend == "sqlite":
         _configure_sqlite(engine, read_only)
+    elif backend == "postgresql" and parsed.get_driver_name() == "psycopg":
+        _configure_psycopg(engine)
     elif backend in ("mysql", "mariadb") and read_only:
         _configure_mysql_read_only(engine)
     return engine
@@ -185,6 +187,18 @@ def _configure_sqlite(engine: Engine, read_only: bool) -> None:
             "sqlite_begin", "DEFERRED"
         )
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _configure_psycopg(engine: Engine) -> None:
+    """JSON documents as their text, as SQLite and MariaDB return them: psycopg would parse
+    them, and a document that is `null` would come back as SQL NULL's None."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        from psycopg.types.string import TextLoader
+
+        for name in ("json", "jsonb"):
+            dbapi_connection.adapters.register_loader(name, TextLoader)
 
 
 def _configure_mysql_read_only(engine: Engine) -> None:

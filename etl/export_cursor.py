@@ -6,6 +6,7 @@ Values come out as the database holds them, never approximated and never a crash
   documents arrive as the server's own text (psycopg would turn a month into 30 days and
   parse `null` documents into SQL NULL's None), and a date or time Python cannot hold
   (`infinity`, years BC or past 9999) as PostgreSQL's text of it.
+- JSON columns keep the text the database returns (SQLAlchemy's JSON types would parse it).
 - A value a column type's result processor cannot convert (text in a SQLite DATE column,
   a MariaDB TIME past 24 hours) is exported as the driver gave it.
 """
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import JSON, Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -178,6 +179,8 @@ def _result_processors(statement: Any, dialect: Dialect, description: Sequence[A
     columns = getattr(statement, "selected_columns", ())
     processors = []
     for position, (column, described) in enumerate(zip(columns, description)):
+        if isinstance(column.type, JSON):
+            continue  # a JSON document stays its text: parsed, `null` would become SQL NULL's None
         processor = column.type.dialect_impl(dialect).result_processor(dialect, described[1])
         if processor is not None:
             processors.append((position, processor))

@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import UUID
 
 from etl.pipeline.definition import Column
+from etl.pipeline.exact_types import JsonDocument
 from etl.pipeline.locales import date_reader, number_reader
 from etl.pipeline.problems import Problem as Problem  # re-exported: converters raise it
 
@@ -195,7 +197,7 @@ def _parser(column: Column) -> Converter:
         return date_reader(column.date_formats, _parse_iso_date, to_date=True)
     if kind == "datetime":
         return date_reader(column.date_formats, _parse_iso_datetime, to_date=False)
-    return _identity
+    return _OTHER_PARSERS.get(kind, _identity)
 
 
 def _has_locale(column: Column) -> bool:
@@ -276,3 +278,27 @@ def _parse_iso_datetime(text: str) -> datetime:
         raise Problem(
             "not a date and time; write it as YYYY-MM-DD HH:MM:SS (e.g. 2024-12-31 18:30:00)"
         ) from None
+
+
+def _parse_uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise Problem("not a UUID (e.g. 123e4567-e89b-12d3-a456-426614174000)") from None
+
+
+def _parse_time(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise Problem("not a time of day; write it as HH:MM:SS (e.g. 08:30:00)") from None
+
+
+def _parse_json(text: str) -> JsonDocument:
+    try:
+        return JsonDocument.parse(text)
+    except ValueError as err:  # json.JSONDecodeError is a ValueError
+        raise Problem(f"not valid JSON ({err})") from None
+
+
+_OTHER_PARSERS: dict[str, Converter] = {"uuid": _parse_uuid, "time": _parse_time, "json": _parse_json}

@@ -20,7 +20,7 @@ from etl.pipeline.locales import (
     DECIMAL_SEPARATORS, THOUSANDS_SEPARATORS, bad_date_format, date_format_conflict,
 )
 
-ColumnKind = Literal["text", "integer", "decimal", "boolean", "date", "datetime"]
+ColumnKind = Literal["text", "integer", "decimal", "boolean", "date", "datetime", "uuid", "time", "json"]
 CaseRule = Literal["lower", "upper", "title"]
 FileFormat = Literal["csv", "xlsx"]
 

@@ -11,8 +11,9 @@ new (name a key to update rows in place).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
+from uuid import UUID
 
 from sqlalchemy import Connection, Table, inspect
 from sqlalchemy import Column as SqlColumn
@@ -60,7 +61,8 @@ def _kind(column: SqlColumn[object]) -> ColumnKind:
     except NotImplementedError:
         return "text"
     for kind, types in (("boolean", (bool,)), ("integer", (int,)), ("decimal", (Decimal, float)),
-                        ("datetime", (datetime,)), ("date", (date,))):
+                        ("datetime", (datetime,)), ("date", (date,)), ("time", (time,)),
+                        ("uuid", (UUID,)), ("json", (dict, list))):
         if issubclass(python, types):
             return kind  # type: ignore[return-value]
     return "text"

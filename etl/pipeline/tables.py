@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Engine, Integer, MetaData, Numeric, String, Table,
-    inspect,
+    JSON, BigInteger, Boolean, Column, Date, DateTime, Engine, Integer, MetaData, Numeric, String, Table,
+    Time, Uuid, inspect,
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
@@ -53,7 +53,8 @@ def _sql_type(pipeline: Pipeline, column: PipelineColumn) -> SqlType:
         if column.precision is not None:
             return Numeric(column.precision, column.scale or 0)
         return DEFAULT_DECIMAL
-    simple: dict[str, SqlType] = {"date": Date(), "datetime": DateTime(), "boolean": Boolean()}
+    simple: dict[str, SqlType] = {"date": Date(), "datetime": DateTime(), "boolean": Boolean(),
+                                  "uuid": Uuid(), "time": Time(), "json": JSON()}
     if kind in simple:
         return simple[kind]
     raise ConfigError(f"pipeline {pipeline.name!r}: etl cannot create a column of type {kind!r} "

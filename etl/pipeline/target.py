@@ -14,6 +14,7 @@ from sqlalchemy.exc import NoSuchTableError
 
 from etl.errors import ConfigError
 from etl.pipeline.definition import Pipeline
+from etl.pipeline.exact_types import use_exact_types
 
 _INT_RANGES = (
     (SmallInteger, (-(2**15), 2**15 - 1)),
@@ -75,4 +76,5 @@ def reflect_target(connection: Connection, pipeline: Pipeline) -> Target:
         raise ConfigError(
             f"pipeline {pipeline.name!r}: table {pipeline.table!r} needs a single-column primary key"
         )
+    use_exact_types(table, pipeline)
     return Target(table=table, primary_key=primary[0].name)
