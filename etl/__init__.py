@@ -11,7 +11,11 @@ status `rejected`, while a wrong call, a bad definition or an unreachable databa
 an `EtlError` subclass. The `etl` command is a thin layer over the same API.
 """
 
-from etl.api import Database, ImportKeywords, connect
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from etl.errors import (
     ConfigError,
     DatabaseUnavailable,
@@ -20,8 +24,31 @@ from etl.errors import (
     ReadOnlyViolation,
     UsageError,
 )
-from etl.importing.results import FileResult
-from etl.pipeline.row_errors import RowError
+
+if TYPE_CHECKING:
+    from etl.api import Database, ImportKeywords, connect
+    from etl.importing.results import FileResult
+    from etl.pipeline.row_errors import RowError
+
+_LAZY = {
+    "Database": "etl.api", "ImportKeywords": "etl.api", "connect": "etl.api",
+    "FileResult": "etl.importing.results", "RowError": "etl.pipeline.row_errors",
+}
+"""Names imported on first use: `import etl.readers` (or any submodule) runs this file, and
+the API would otherwise bring SQLAlchemy and the pipeline engine along with it."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'etl' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "0.1.0"
 

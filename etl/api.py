@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, TypedDict, Unpack, overload
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from etl.config import DEFAULT_CHUNK_SIZE, Settings
 from etl.db import open_database, safe_url
@@ -25,9 +25,14 @@ from etl.pipeline.definition import Pipeline, get_pipeline, load_pipelines
 if TYPE_CHECKING:
     import pandas
 
+    from etl.readers import ReadOptions
     from etl.importing.importer import ImportOptions
+    from etl.importing.preview import Preview
+    from etl.importing.results import ImportListener
     from etl.importing.sources import Source
+    from etl.importing.workers import Cancel
     from etl.ledger import RunRecord
+    from etl.reports import Report
 
 
 class ImportKeywords(TypedDict, total=False):
@@ -57,9 +62,28 @@ class ImportKeywords(TypedDict, total=False):
     """Move rejected files, with their error report, into this folder."""
     progress: Progress | None
     """Called with the file and the rows read so far, once per chunk."""
+    workers: int
+    """Import up to this many files at once (default 1), each on its own thread, connection
+    and transaction."""
+    listener: ImportListener | None
+    """Hears the whole import: run start, each file's hashing, reading (rows and bytes) and
+    outcome. From worker threads, so it must be thread-safe. `progress` is its simple form."""
+    cancel: Cancel | None
+    """Set it (from any thread, or a signal handler) to stop: files in progress roll back
+    and are recorded `rolled_back`, files not started are not in the results."""
+    create_lookups: bool
+    """Create lookup rows for unknown names (default True); False makes such a name a row error."""
+    decimal_comma: bool
+    """Read `1.234,50` (decimal comma, `.` between thousands) in every integer and decimal column."""
+    date_formats: Sequence[str]
+    """strptime formats for every date and datetime column, tried in order (replacing the pipeline's)."""
+    annotate: str | Path | None
+    """Write an annotated copy of the file (.xlsx) for its sender: every problem marked, an Errors
+    sheet first; several files get `<stem>-<file>.xlsx` each. Also on a dry run."""
 
 
-FILE_ONLY_OPTIONS = frozenset({"encoding", "delimiter", "sheet", "header_row", "archive_dir", "error_dir"})
+FILE_ONLY_OPTIONS = frozenset({"encoding", "delimiter", "sheet", "header_row", "archive_dir", "error_dir",
+                               "annotate"})
 """Import options about reading or moving a file, which rows given in memory do not have."""
 
 
@@ -127,10 +151,16 @@ class Database:
         return get_pipeline(name, self.settings.pipelines_dirs)
 
     def init(self) -> list[str]:
-        """Create the built-in target tables and etl's bookkeeping where missing; the names created."""
+        """Create the built-in target tables, those of pipelines that say `create = true`, and
+        etl's bookkeeping where missing; the names created."""
+        from etl.pipeline.tables import ensure_pipeline_table
         from etl.schema import init_database
 
-        return init_database(self.engine)
+        created = init_database(self.engine)
+        for pipeline in self.pipelines().values():
+            if pipeline.create and ensure_pipeline_table(self.engine, pipeline):
+                created.append(pipeline.table)
+        return created
 
     def import_file(self, pipeline: str | Pipeline, path: str | Path, *, name: str | None = None,
                     **options: Unpack[ImportKeywords]) -> FileResult:
@@ -147,19 +177,65 @@ class Database:
         if not file.is_file():
             raise UsageError(f"no such file: {file}")
         chosen = self.pipeline(pipeline)
-        progress = options.pop("progress", None)
+        listener, cancel = _hooks(options)
         source = FileSource(file, _source_name(name))
-        return import_file_sources(self.engine, chosen, [source], import_options(options), progress)[0]
+        settings = import_options(options)
+        return import_file_sources(self.engine, chosen, [source], settings, listener=listener, cancel=cancel)[0]
 
     def import_files(self, pipeline: str | Pipeline, paths: Sequence[str | Path],
                      **options: Unpack[ImportKeywords]) -> list[FileResult]:
         """Import files (a folder stands for its files, in name order), each in its own
         transaction; one result per file."""
-        from etl.importing.importer import import_files
+        from etl.importing.files import expand_paths
+        from etl.importing.importer import import_file_sources
+        from etl.importing.sources import FileSource
 
         chosen = self.pipeline(pipeline)
-        progress = options.pop("progress", None)
-        return import_files(self.engine, chosen, [Path(p) for p in paths], import_options(options), progress)
+        listener, cancel = _hooks(options)
+        settings = import_options(options)
+        # Folders are listed once, here, before the database is opened (a wrong call opens
+        # nothing); a file another run moves away later is that run's, not an error.
+        files = [FileSource(file) for file in expand_paths(chosen, [Path(p) for p in paths])]
+        return import_file_sources(self.engine, chosen, files, settings, listener=listener, cancel=cancel)
+
+    def import_table(self, table: str, paths: Sequence[str | Path], *, create: bool = False,
+                     key: Sequence[str] = (), **options: Unpack[ImportKeywords]) -> list[FileResult]:
+        """Import files into any table, without a pipeline file: an existing table's columns
+        are matched by header and typed as the table has them; a missing one is created with
+        `create=True`, its types inferred from the first file (text first). `key` names the
+        columns rows match on (default: a unique constraint, else every column given)."""
+        from etl.pipeline.reflected import table_pipeline
+
+        files = [Path(p) for p in paths]
+        if not files:
+            raise UsageError("name at least one file to import")
+        first = files[0]
+        if first.is_dir():
+            raise UsageError(f"{first}: --table imports files; name them (a folder has no header to read)")
+        if inspect(self.engine).has_table(table):
+            names = [c["name"] for c in inspect(self.engine).get_columns(table)]
+            header = _header_of(first, import_options(dict(options)).read, names)  # type: ignore[arg-type]
+            with self.engine.connect() as connection:
+                pipeline = table_pipeline(connection, table, header, key)
+        elif create:
+            pipeline = self.infer_pipeline(f"table:{table}", first, table=table, key=key, **options)
+        else:
+            raise UsageError(f"table {table!r} does not exist in {self.url}; add --create to create it with "
+                             f"types inferred from {first.name}, or write a pipeline (`etl pipelines new "
+                             f"{table} {first}` prints one)")
+        return self.import_files(pipeline, files, **options)
+
+    def infer_pipeline(self, name: str, path: str | Path, *, table: str | None = None, key: Sequence[str] = (),
+                       **options: Unpack[ImportKeywords]) -> Pipeline:
+        """A `create = true` pipeline whose columns are the file's, typed from all of its
+        values (see `etl.pipeline.infer`); no database is touched."""
+        from etl.pipeline.infer import infer_pipeline
+        from etl.readers import open_table
+
+        chosen = import_options(dict(options))  # type: ignore[arg-type]
+        with open_table(Path(path), chosen.read) as opened:
+            return infer_pipeline(name, table or name, opened.header, opened.rows, key,
+                                  decimal_comma=chosen.decimal_comma, date_formats=chosen.date_formats)
 
     def import_rows(self, pipeline: str | Pipeline, rows: Iterable[Mapping[str, object]], *, name: str,
                     **options: Unpack[ImportKeywords]) -> FileResult:
@@ -192,8 +268,8 @@ class Database:
         from etl.importing.importer import import_rows
 
         chosen = self.pipeline(pipeline)
-        progress = options.pop("progress", None)
-        return import_rows(self.engine, chosen, source, import_options(options), progress)
+        listener, cancel = _hooks(options)
+        return import_rows(self.engine, chosen, source, import_options(options), listener=listener, cancel=cancel)
 
     def export(self, source: str | None, output: str | Path | BinaryIO, *, sql: str | None = None,
                columns: Sequence[str] = (), where: str | None = None, order_by: str | None = None,
@@ -250,15 +326,21 @@ class Database:
 
         return pandas.concat(list(frames), ignore_index=True)
 
-    def report(self, name: str, output: str | Path) -> dict[str, int]:
-        """Write the named report workbook; rows written per sheet."""
+    def report(
+        self, name: str, output: str | Path, *, lang: str | None = None, into: str | Path | None = None
+    ) -> dict[str, int]:
+        """Write the named report workbook; rows written per sheet. `lang` picks its labels
+        (default: the report's own language, Spanish for the built-in ones); `into` names a
+        workbook of your own to fill (its sheets or tables named like the report's), which is
+        copied, never changed."""
         from etl.reports import get_report, write_report
 
         report = get_report(name, self.settings.pipelines_dirs)
         path = Path(output)
         if path.suffix.lower() != ".xlsx":
             raise UsageError(f"a report is an .xlsx workbook; name the output {path.stem}.xlsx")
-        return write_report(self.read_only_engine, report, path)
+        template = Path(into) if into is not None else None
+        return write_report(self.read_only_engine, report, path, lang=lang, into=template)
 
     def template(self, pipeline: str | Pipeline, output: str | Path) -> Path:
         """Write an empty workbook with the pipeline's headers, notes and data validation."""
@@ -270,13 +352,41 @@ class Database:
         write_template(self.pipeline(pipeline), path)
         return path
 
-    def history(self, *, limit: int = 20, pipeline: str | None = None) -> list[RunRecord]:
-        """The latest import runs from the ledger, newest first."""
-        from etl.ledger import recent_runs
-        from etl.schema import ensure_ledger
+    def reports(self) -> dict[str, Report]:
+        """Every report definition by name: the built-in ones, then those of the extra folders."""
+        from etl.reports import load_reports
 
-        ensure_ledger(self.engine)
-        return recent_runs(self.engine, limit, pipeline)
+        return load_reports(self.settings.pipelines_dirs)
+
+    def preview(self, path: str | Path, *, pipeline: str | Pipeline | None = None, rows: int = 50,
+                encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None,
+                header_row: int | None = None) -> Preview:
+        """A first look at a file, without the database: the header (found by the names
+        `pipeline` accepts, else any pipeline), its first `rows` data rows, what was detected
+        and a workbook's sheet names. An unreadable file raises `ReadError`."""
+        from etl.importing.preview import preview_file
+        from etl.readers import ReadOptions
+
+        chosen = [self.pipeline(pipeline)] if pipeline is not None else self.pipelines().values()
+        options = ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row)
+        return preview_file(Path(path), options, chosen, rows)
+
+    def suggest_pipeline(self, header: Sequence[str]) -> str | None:
+        """The name of the pipeline whose accepted column names fit `header` best, or None."""
+        from etl.importing.preview import suggest_pipeline
+
+        return suggest_pipeline(self.pipelines().values(), header)
+
+    def history(self, *, limit: int = 20, pipeline: str | None = None,
+                status: str | None = None) -> list[RunRecord]:
+        """The latest import attempts from the ledger, newest first, optionally of one pipeline
+        or one status. Reading creates nothing: before the first import there are none."""
+        from etl.importing.results import STATUSES
+        from etl.ledger import RUNNING, recent_runs
+
+        if status is not None and status not in (*STATUSES, RUNNING):
+            raise UsageError(f"unknown status {status!r}; one of {', '.join((*STATUSES, RUNNING))}")
+        return recent_runs(self.read_only_engine, limit, pipeline, status)
 
 
 def import_options(options: ImportKeywords) -> ImportOptions:
@@ -297,7 +407,30 @@ def import_options(options: ImportKeywords) -> ImportOptions:
                          sheet=options.get("sheet"), header_row=options.get("header_row")),
         archive_dir=_path(options.get("archive_dir")),
         error_dir=_path(options.get("error_dir")),
+        workers=options.get("workers", 1),
+        create_lookups=options.get("create_lookups", True),
+        decimal_comma=options.get("decimal_comma", False),
+        date_formats=tuple(options.get("date_formats", ())),
+        annotate=_path(options.get("annotate")),
     )
+
+
+def _hooks(options: ImportKeywords) -> tuple[ImportListener, Cancel | None]:
+    """The listener (or the `progress` callable as one) and the cancel token, taken out of
+    the options."""
+    from etl.importing.results import ProgressListener
+
+    progress = options.pop("progress", None)
+    listener = options.pop("listener", None) or ProgressListener(progress)
+    return listener, options.pop("cancel", None)
+
+
+def _header_of(path: Path, read: ReadOptions, names: Sequence[str]) -> tuple[str, ...]:
+    """The header of `path`: the first row naming one of `names` (title rows skipped)."""
+    from etl.readers import header_test, open_table
+
+    with open_table(path, read, header_test(names)) as opened:
+        return opened.header
 
 
 def _path(value: str | Path | None) -> Path | None:

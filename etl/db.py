@@ -22,6 +22,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from etl.errors import ConfigError, DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+SQLITE_READONLY = 8  # sqlite3.SQLITE_READONLY, without importing sqlite3 for every database
+POSTGRES_READ_ONLY_STATES = frozenset({"25006"})  # read_only_sql_transaction
+# ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION; ER_OPTION_PREVENTS_STATEMENT (--read-only server).
+MYSQL_READ_ONLY_ERRORS = frozenset({1792, 1290})
 SERVER_CONNECT_TIMEOUT_S = 10
 PASSWORD_ENV = "ETL_DATABASE_PASSWORD"
 
@@ -36,15 +40,39 @@ POOL_OPTIONS: dict[str, type] = {
 }
 
 
+DRIVER_ALIASES = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+"""URL schemes without a driver, as people and hosting providers write them (`postgres://`
+is Heroku's), mapped to the drivers etl installs: psycopg 3 and PyMySQL. SQLAlchemy would
+otherwise pick psycopg2 or mysqlclient, which are not installed."""
+
+
 def parse_url(url: str | URL) -> URL:
-    """Parse a database URL, refusing a malformed one without echoing its password."""
+    """Parse a database URL, refusing a malformed one without echoing its password, with a
+    bare `postgres://`, `postgresql://`, `mysql://` or `mariadb://` scheme given the
+    installed driver."""
     try:
-        return make_url(url)
+        parsed = make_url(url)
     except ArgumentError:
         raise ConfigError(
             "invalid database URL; expected e.g. sqlite:///etl.db or "
-            "postgresql+psycopg://user@host/db"
+            "postgresql://user@host/db"
         ) from None
+    return with_installed_driver(parsed)
+
+
+def with_installed_driver(url: URL) -> URL:
+    """`postgres://…` → `postgresql+psycopg://…`, `mysql://…` → `mysql+pymysql://…`;
+    `postgres+DRIVER://` → `postgresql+DRIVER://`; any other URL unchanged."""
+    if url.drivername in DRIVER_ALIASES:
+        return url.set(drivername=DRIVER_ALIASES[url.drivername])
+    if url.drivername.startswith("postgres+"):
+        return url.set(drivername="postgresql" + url.drivername.removeprefix("postgres"))
+    return url
 
 
 def safe_url(url: str | URL) -> str:
@@ -94,6 +122,11 @@ def make_engine(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any
     """Create the engine for `url` with the settings its dialect needs."""
     parsed, pool_options = split_pool_options(with_password_from_env(parse_url(url)))
     backend = parsed.get_backend_name()
+    if read_only and missing_sqlite_file(parsed):
+        # Reading creates nothing: a database file that does not exist reads as an empty
+        # database, so `etl export` of a misspelled table in a fresh folder says what is
+        # wrong and leaves no etl.db behind.
+        parsed = parsed.set(database=":memory:")
     kwargs: dict[str, Any] = {**pool_options, **engine_kwargs}
     if backend == "sqlite":
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
@@ -117,9 +150,20 @@ def make_engine(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any
         raise ConfigError(redact(f"invalid database URL {safe_url(parsed)}: {err}", parsed)) from None
     if backend == "sqlite":
         _configure_sqlite(engine, read_only)
+    elif backend == "postgresql" and parsed.get_driver_name() == "psycopg":
+        _configure_psycopg(engine)
     elif backend in ("mysql", "mariadb") and read_only:
         _configure_mysql_read_only(engine)
     return engine
+
+
+def missing_sqlite_file(url: URL) -> bool:
+    """A SQLite URL naming a file that does not exist (connecting would create it)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return False
+    if url.query.get("uri") in ("true", "1") or str(url.database).startswith("file:"):
+        return False  # a URI filename: its own mode= decides
+    return not os.path.exists(url.database)
 
 
 def _configure_sqlite(engine: Engine, read_only: bool) -> None:
@@ -145,6 +189,18 @@ def _configure_sqlite(engine: Engine, read_only: bool) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _configure_psycopg(engine: Engine) -> None:
+    """JSON documents as their text, as SQLite and MariaDB return them: psycopg would parse
+    them, and a document that is `null` would come back as SQL NULL's None."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        from psycopg.types.string import TextLoader
+
+        for name in ("json", "jsonb"):
+            dbapi_connection.adapters.register_loader(name, TextLoader)
+
+
 def _configure_mysql_read_only(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -159,9 +215,33 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-        message = f"cannot connect to database {safe_url(engine.url)}: {reason}"
+        message = f"cannot connect to database {safe_url(engine.url)}: {error_reason(err)}"
         raise DatabaseUnavailable(redact(message, engine.url)) from None
+
+
+def error_reason(err: BaseException) -> str:
+    """The first line of a database error's own message: the driver's (SQLAlchemy's wrapper
+    adds the statement and its parameters), or the error's type if it has no message."""
+    driver_error = getattr(err, "orig", None) or err
+    message = str(driver_error).strip()
+    return message.splitlines()[0] if message else type(driver_error).__name__
+
+
+def is_read_only_refusal(err: BaseException) -> bool:
+    """Whether the database refused a statement because the transaction or database is
+    read-only, told by the driver's error code: PostgreSQL's SQLSTATE (psycopg
+    `sqlstate`), SQLite's result code (`sqlite_errorcode`), MySQL/MariaDB's error number
+    (PyMySQL `args[0]`)."""
+    driver_error = getattr(err, "orig", None) or err
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in POSTGRES_READ_ONLY_STATES
+    sqlite_code = getattr(driver_error, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return bool(sqlite_code & 0xFF == SQLITE_READONLY)  # extended codes keep it in the low byte
+    if type(driver_error).__module__.startswith("pymysql") and driver_error.args:
+        return driver_error.args[0] in MYSQL_READ_ONLY_ERRORS
+    return False
 
 
 def open_database(url: str | URL, *, read_only: bool = False, **engine_kwargs: Any) -> Engine:

@@ -9,34 +9,26 @@ travel from a server-side cursor to the writer in chunks, so memory stays flat.
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, MetaData, Select, Table, inspect, select, text
-from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
+from sqlalchemy.exc import NoSuchTableError
 
-from etl.errors import ReadOnlyViolation, UsageError
+from etl.errors import UsageError
+from etl.export_cursor import RowStream as RowStream
+from etl.export_cursor import stream_rows as stream_rows
 from etl.pipeline import Pipeline
 from etl.query_guard import check_fragment, check_select
 from etl.readers.headers import normalize_header
 from etl.writers import FORMATS, get_writer
 
-STREAM_CHUNK_ROWS = 5_000
-# What each database says when its read-only guard refuses a statement.
-READ_ONLY_REFUSALS = (
-    "read-only transaction",
-    "readonly database",
-    "read only transaction",
-    "multiple commands into a prepared statement",
-    "one statement at a time",
-)
 
 
 @dataclass(frozen=True)
@@ -160,136 +152,9 @@ def _with_date_formats(rows: Iterable[Sequence[Any]], formats: Sequence[str | No
     for row in rows:
         values = list(row)
         for index, fmt in enumerate(formats):
-            if fmt is not None and values[index] is not None:
+            if fmt is not None and isinstance(values[index], date):  # text a date did not parse from stays
                 values[index] = values[index].strftime(fmt)
         yield values
-
-
-def stream_rows(connection: Connection, statement: Any) -> RowStream:
-    """Run `statement` and stream its rows; a refused or invalid query is an EtlError. Use
-    the stream as a context manager so an unfinished cursor is closed."""
-    return RowStream(connection, statement)
-
-
-class RowStream:
-    """A query's rows straight from the driver's cursor, fetched `STREAM_CHUNK_ROWS` at a time.
-
-    SQLAlchemy's result objects cost about 0.3 µs a row on top of the driver (a Python-level
-    row buffer and a `Row` per row): a third of the time of a million-row SQLite export
-    after start-up. This runs the compiled statement on the connection's own DB-API
-    connection, inside its read-only transaction, with the same kind of cursor SQLAlchemy's
-    `stream_results` uses (a psycopg named cursor, a PyMySQL `SSCursor`; SQLite's cursor
-    already steps through the result as rows are fetched), and applies SQLAlchemy's result
-    processors only to the columns whose type has one (dates, booleans and decimals on
-    SQLite, …). Statements carry no bound parameters: the only values the export query
-    has (its LIMIT) are rendered as literals.
-    """
-
-    def __init__(self, connection: Connection, statement: Any) -> None:
-        dialect = connection.dialect
-        self._dialect = dialect
-        self._sql = _literal_sql(statement, dialect)
-        self._cursor = _streaming_cursor(connection)
-        try:
-            # An empty parameter set, as SQLAlchemy passes it, so "%%" in a pyformat statement
-            # reaches the server as "%".
-            parameters: Any = () if dialect.paramstyle in ("qmark", "numeric") else {}
-            with self._refusals():
-                self._cursor.execute(self._sql, parameters)
-            description = self._cursor.description
-            self._keys = tuple(column[0] for column in description)
-            self._processors = _result_processors(statement, dialect, description)
-        except BaseException:
-            self._cursor.close()
-            raise
-
-    def keys(self) -> tuple[str, ...]:
-        return self._keys
-
-    def __iter__(self) -> Iterator[Sequence[Any]]:
-        return itertools.chain.from_iterable(self.chunks())
-
-    def chunks(self) -> Iterator[list[Sequence[Any]]]:
-        """The rows in chunks, as the driver returns them (tuples, or lists once processed)."""
-        fetchmany, processors = self._cursor.fetchmany, self._processors
-        while True:
-            with self._refusals():
-                rows = fetchmany(STREAM_CHUNK_ROWS)
-            if not rows:
-                return
-            yield _processed(rows, processors) if processors else rows
-
-    def close(self) -> None:
-        self._cursor.close()
-
-    def __enter__(self) -> RowStream:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _refusals(self) -> Iterator[None]:
-        """A driver error as the EtlError `query_error` makes of SQLAlchemy's wrapping of it."""
-        dbapi_error = self._dialect.loaded_dbapi.Error
-        try:
-            yield
-        except dbapi_error as err:
-            wrapped = DBAPIError.instance(self._sql, None, err, dbapi_error, dialect=self._dialect)
-            raise query_error(wrapped) from None
-
-
-def _literal_sql(statement: Any, dialect: Dialect) -> str:
-    """The statement's SQL with its values inline; a `:name` in a --where or --sql text is a
-    parameter nobody gives a value, refused as SQLAlchemy refuses it at execution."""
-    for bind in statement.compile(dialect=dialect).binds.values():
-        if bind.required and bind.value is None and bind.callable is None:
-            raise UsageError(f"export query failed: a value is required for bind parameter {bind.key!r}")
-    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-
-
-def _streaming_cursor(connection: Connection) -> Any:
-    """A DB-API cursor that fetches rows from the server as they are asked for."""
-    dialect = connection.dialect
-    driver_connection: Any = connection.connection.driver_connection  # psycopg, PyMySQL or sqlite3
-    if dialect.driver == "psycopg":
-        return driver_connection.cursor(name="etl_export")
-    if dialect.driver == "pymysql":
-        from pymysql.cursors import SSCursor
-
-        return driver_connection.cursor(SSCursor)
-    return driver_connection.cursor()
-
-
-def _result_processors(statement: Any, dialect: Dialect, description: Sequence[Any]) -> list[tuple[int, Any]]:
-    """(position, processor) of the selected columns whose type converts the driver's value,
-    as SQLAlchemy's result would; a textual query (`--sql`) has no typed columns, and
-    SQLAlchemy leaves its values as the driver returns them too."""
-    columns = getattr(statement, "selected_columns", ())
-    processors = []
-    for position, (column, described) in enumerate(zip(columns, description)):
-        processor = column.type.dialect_impl(dialect).result_processor(dialect, described[1])
-        if processor is not None:
-            processors.append((position, processor))
-    return processors
-
-
-def _processed(rows: Sequence[Sequence[Any]], processors: list[tuple[int, Any]]) -> list[Sequence[Any]]:
-    processed: list[Sequence[Any]] = []
-    for row in rows:
-        values = list(row)
-        for position, processor in processors:
-            values[position] = processor(values[position])
-        processed.append(values)
-    return processed
-
-
-def query_error(err: SQLAlchemyError) -> UsageError | ReadOnlyViolation:
-    """The one-line error of a query the database refused."""
-    reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-    if any(marker in reason.lower() for marker in READ_ONLY_REFUSALS):
-        return ReadOnlyViolation(f"refused: exports are read-only ({reason})")
-    return UsageError(f"export query failed: {reason}")
 
 
 @contextmanager

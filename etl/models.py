@@ -104,6 +104,53 @@ class LoadedFile(LedgerBase):
     __table_args__ = (UniqueConstraint("pipeline", "sha256", name="uq_etl_loaded_file"),)
 
 
+class Run(LedgerBase):
+    """One `etl import` command in one process: the run its log's header line names, and
+    the run a later "skipped: imported before by run N" points to."""
+
+    __tablename__ = "etl_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pipeline: Mapped[str] = mapped_column(String(100), nullable=False)
+    files: Mapped[int] = mapped_column(Integer, nullable=False)
+    host: Mapped[str] = mapped_column(String(255), nullable=False)
+    pid: Mapped[int] = mapped_column(Integer, nullable=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RunAttempt(LedgerBase):
+    """Which run made each attempt. A table of its own rather than a column of
+    etl_import_run, so ledgers made by earlier versions keep working unaltered (their
+    attempts simply have no run)."""
+
+    __tablename__ = "etl_run_attempt"
+
+    attempt_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    run_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+
+
+class FileClaim(LedgerBase):
+    """A file content some run is importing right now, so that every other run (on this host
+    or another) skips it as "taken by another run" instead of waiting for it or failing when
+    the file is moved away. The row names the holder for messages; whether the holder is
+    alive is told by a lock the database drops with the holder's connection (PostgreSQL
+    advisory lock, MariaDB GET_LOCK) or, on SQLite, by its process id."""
+
+    __tablename__ = "etl_file_claim"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pipeline: Mapped[str] = mapped_column(String(100), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(1000), nullable=False)
+    host: Mapped[str] = mapped_column(String(255), nullable=False)
+    pid: Mapped[int] = mapped_column(Integer, nullable=False)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("pipeline", "sha256", name="uq_etl_file_claim"),)
+
+
 class Lock(LedgerBase):
     """Rows that a transaction locks FOR UPDATE to serialise work that has no row of its
     own to lock. MariaDB's gap locks do not exclude each other, so "lock the range, then

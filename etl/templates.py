@@ -33,6 +33,9 @@ KIND_NAMES = {
     "boolean": "true or false",
     "date": "date",
     "datetime": "date and time",
+    "uuid": "UUID",
+    "time": "time of day",
+    "json": "JSON",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -182,6 +183,18 @@ def execute(url: str, *statements: str) -> None:
                 connection.execute(text(statement))
     finally:
         engine.dispose()
+
+
+LOG_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) ")
+"""What starts every line `etl import` writes off a terminal."""
+
+
+def log_lines(text: str) -> list[str]:
+    """The lines of `etl import` output with their timestamps taken off (each must have one)."""
+    lines = text.splitlines()
+    for line in lines:
+        assert LOG_TIMESTAMP.match(line), f"no timestamp: {line!r}"
+    return [LOG_TIMESTAMP.sub("", line, count=1) for line in lines]
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:

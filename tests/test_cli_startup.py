@@ -47,7 +47,7 @@ def test_main_hides_start_up_objects_from_the_collector_before_running_a_command
     import etl.cli
 
     seen: list[tuple[tuple[int, int, int], int]] = []
-    monkeypatch.setattr(etl.cli, "app", lambda: seen.append((gc.get_threshold(), gc.get_freeze_count())))
+    monkeypatch.setattr(etl.cli, "app", lambda **_: seen.append((gc.get_threshold(), gc.get_freeze_count())))
     threshold = gc.get_threshold()
     try:
         etl.cli.main()

@@ -139,3 +139,30 @@ def test_fragment_check() -> None:
     for bad in ("1=1; DELETE FROM pet", "age > 1) OR (1=1", "x = 'open"):
         with pytest.raises((ReadOnlyViolation, UsageError)):
             check_fragment(bad, "--where")
+
+
+def test_read_only_refusals_are_told_by_error_code(seeded: str) -> None:
+    """PostgreSQL SQLSTATE 25006, SQLite SQLITE_READONLY, MariaDB 1792: by code, not by wording."""
+    from etl.db import error_reason, is_read_only_refusal
+    from etl.export_cursor import query_error
+
+    engine = make_engine(seeded, read_only=True)
+    refusals = []
+    for sql in ("INSERT INTO pet (id, name, type) VALUES (99, 'x', 'y')", "SELECT * FROM no_such_table"):
+        with pytest.raises(DBAPIError) as caught:
+            with engine.connect() as connection, connection.begin():
+                connection.exec_driver_sql(sql)
+        refusals.append(caught.value)
+    engine.dispose()
+    write, missing = refusals
+    assert is_read_only_refusal(write) and not is_read_only_refusal(missing)
+    assert isinstance(query_error(write), ReadOnlyViolation)
+    assert str(query_error(write)) == f"refused: exports are read-only ({error_reason(write)})"
+    assert type(query_error(missing)) is UsageError
+    assert "\n" not in error_reason(write) and error_reason(write)
+
+
+def test_error_reason_of_an_error_without_a_message() -> None:
+    from etl.db import error_reason
+
+    assert error_reason(DBAPIError("SELECT 1", None, Exception())) == "Exception"

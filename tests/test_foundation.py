@@ -20,7 +20,7 @@ EXPECTED_LAYOUT = {
     "contactos": [("id", Integer, None, False), ("nombre", String, 100, False),
                   ("telefono", String, 11, False), ("grupo_id", Integer, None, False)],
 }
-LEDGER_TABLES = {"etl_import_run", "etl_loaded_file", "etl_lock"}
+LEDGER_TABLES = {"etl_import_run", "etl_loaded_file", "etl_lock", "etl_run", "etl_run_attempt", "etl_file_claim"}
 
 
 def test_init_creates_exact_layout_and_is_safe_twice(cli, db_url: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from etl.db import make_engine
 from etl.load.spill import DiskRun
-from tests.conftest import SAMPLE_DATA, execute, query, write_csv
+from tests.conftest import SAMPLE_DATA, execute, log_lines, query, write_csv
 from tests.test_keys import needs_proc, temp_fds
 
 
@@ -182,7 +182,7 @@ def test_broken_sample_lists_every_error(cli, db_url: str) -> None:
     source = SAMPLE_DATA / "contactos_con_errores.csv"
     result = cli("import", "--db", db_url, "contacts", str(source))
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
+    assert log_lines(result.stderr) == [
         f"{source}:3:Nombre: a value is required",
         f"{source}:4:Teléfono: a phone number is digits only (value '0414-ABC-123')",
         f"{source}:5:Teléfono: text is 15 characters long; at most 11 fit (value '041412345678901')",
@@ -332,7 +332,7 @@ def test_history_lists_runs_newest_first(cli, db_url: str) -> None:
     cli("import", "--db", db_url, "contacts", str(SAMPLE_DATA / "contactos_con_errores.csv"))
     result = cli("history", "--db", db_url, "--json")
     assert result.exit_code == 0
-    runs = [json.loads(line) for line in result.stdout.splitlines()]
+    runs = json.loads(result.stdout)["runs"]
     assert [(r["pipeline"], r["status"], r["rows_read"], r["inserted"], r["rejected"]) for r in runs] == [
         ("contacts", "rejected", 5, 0, 4), ("pets", "committed", 4, 4, 0)]
     assert runs[0]["error"].startswith(f"{SAMPLE_DATA / 'contactos_con_errores.csv'}:3:Nombre")
@@ -372,19 +372,10 @@ def test_no_progress_or_noise_under_cron(run_etl, tmp_path: Path) -> None:
     result = run_etl("import", "--db", url, "pets", str(SAMPLE_DATA / "pets.csv"))
     assert result.exit_code == 0
     assert result.stderr == ""
-    assert result.stdout.startswith(f"{SAMPLE_DATA / 'pets.csv'}: committed: 4 read, 4 inserted")
-
-
-def test_progress_display_counts_rows_per_file(capsys: pytest.CaptureFixture[str]) -> None:
-    from etl.cli.import_commands import _progress
-
-    with _progress(enabled=False) as nothing:
-        assert nothing is None
-    with _progress(enabled=True) as update:
-        assert update is not None
-        update(Path("a.csv"), 10_000)
-        update(Path("a.csv"), 20_000)
-    assert capsys.readouterr().out == ""
+    header, summary, closing = log_lines(result.stdout)
+    assert header.startswith("etl import pets: 1 file, run 1 (host ")
+    assert summary.startswith(f"{SAMPLE_DATA / 'pets.csv'}: committed: 4 read, 4 inserted")
+    assert closing.startswith("run 1 done: 1 file: 1 committed; 4 rows read")
 
 
 def test_unreadable_file_is_rejected_with_one_line(cli, sqlite_url: str, tmp_path: Path) -> None:
@@ -392,7 +383,7 @@ def test_unreadable_file_is_rejected_with_one_line(cli, sqlite_url: str, tmp_pat
     empty.write_bytes(b"")
     result = cli("import", "--db", sqlite_url, "pets", str(empty))
     assert result.exit_code == 1
-    (line,) = result.stderr.splitlines()
+    (line,) = log_lines(result.stderr)
     assert line.startswith(f"{empty}: ") and str(empty) not in line[len(str(empty)):]
     header_only = write_csv(tmp_path / "header.csv", ["name", "type"], [])
     assert cli("import", "--db", sqlite_url, "pets", str(header_only)).exit_code == 0

@@ -70,11 +70,14 @@ def test_committed_file_is_claimed_with_its_run_and_skipped_after(ready: Engine)
     pipeline = get_pipeline("pets")
     committed = import_file(ready, pipeline, source, ImportOptions())
     skipped = import_file(ready, pipeline, source, ImportOptions())
-    dry_skipped = import_file(ready, pipeline, source, ImportOptions(dry_run=True))
+    dry_again = import_file(ready, pipeline, source, ImportOptions(dry_run=True))
     dry = import_file(ready, pipeline, source, ImportOptions(dry_run=True, force=True))
-    assert [r.status for r in (committed, skipped, dry_skipped, dry)] == [
-        "committed", "skipped", "skipped", "dry_run"]
-    assert (dry.inserted, dry.unchanged) == (0, 4)
+    assert [r.status for r in (committed, skipped, dry_again, dry)] == [
+        "committed", "skipped", "dry_run", "dry_run"]
+    assert (dry.inserted, dry.unchanged) == (dry_again.inserted, dry_again.unchanged) == (0, 4)
+    assert dry_again.imported_before is not None and dry_again.imported_before.attempt_id == committed.run_id
+    assert dry_again.note is not None and dry_again.note.startswith("imported before by run ")
+    assert dry.note is None
     with ready.connect() as connection:
         assert connection.execute(select(LoadedFile.run_id)).scalars().all() == [committed.run_id]
-    assert [r.status for r in ledger.recent_runs(ready)] == ["dry_run", "skipped", "skipped", "committed"]
+    assert [r.status for r in ledger.recent_runs(ready)] == ["dry_run", "dry_run", "skipped", "committed"]

@@ -70,14 +70,14 @@ def test_converters_explain_refusals(kind: str, raw: str, message: str) -> None:
 
 
 def test_dates_with_explicit_format_never_guess() -> None:
-    assert convert("date", "03/04/2024", date_format="%d/%m/%Y") == date(2024, 4, 3)
-    assert convert("date", "2024-04-03", date_format="%d/%m/%Y") == date(2024, 4, 3)  # ISO: unambiguous
-    assert problem("date", "04/13/2024", date_format="%d/%m/%Y") == (
+    assert convert("date", "03/04/2024", date_formats=("%d/%m/%Y",)) == date(2024, 4, 3)
+    assert convert("date", "2024-04-03", date_formats=("%d/%m/%Y",)) == date(2024, 4, 3)  # ISO: unambiguous
+    assert problem("date", "04/13/2024", date_formats=("%d/%m/%Y",)) == (
         "not a date in the format %d/%m/%Y (e.g. 31/12/2024)")
-    assert problem("date", "03-04-2024", date_format="%d/%m/%Y") == (
+    assert problem("date", "03-04-2024", date_formats=("%d/%m/%Y",)) == (
         "not a date in the format %d/%m/%Y (e.g. 31/12/2024)")
-    assert convert("datetime", "31/12/2024 18:30", date_format="%d/%m/%Y %H:%M") == datetime(2024, 12, 31, 18, 30)
-    assert convert("datetime", "2024-12-31 18:30:00", date_format="%d/%m/%Y %H:%M") == datetime(2024, 12, 31, 18, 30)
+    assert convert("datetime", "31/12/2024 18:30", date_formats=("%d/%m/%Y %H:%M",)) == datetime(2024, 12, 31, 18, 30)
+    assert convert("datetime", "2024-12-31 18:30:00", date_formats=("%d/%m/%Y %H:%M",)) == datetime(2024, 12, 31, 18, 30)
 
 
 def test_empty_optional_text_of_a_not_null_column_is_stored_empty() -> None:

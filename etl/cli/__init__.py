@@ -2,7 +2,13 @@
 
 import gc
 
-from etl.cli import export_commands, import_commands, setup_commands  # noqa: F401  (registers commands)
+from etl.cli import (  # noqa: F401  (registers commands)
+    export_commands,
+    history_commands,
+    import_commands,
+    serve_commands,
+    setup_commands,
+)
 from etl.cli.app import app
 
 GC_THRESHOLD = (10_000, 10, 10)
@@ -13,7 +19,7 @@ survives into the older generations, whose collections walk everything that is a
 
 def main() -> None:
     tune_garbage_collector()
-    app()
+    app(prog_name="etl")
 
 
 def tune_garbage_collector() -> None:

@@ -41,7 +41,10 @@ def export_command(
         bool, typer.Option("--excel-compatible", help="CSV: add the BOM Excel needs for accents.")
     ] = False,
 ) -> None:
-    """Export a pipeline's table, any table, or a query (read-only, streamed)."""
+    """Export a table, a pipeline's table or a query to a file.
+
+    The query runs read-only and streams, so memory does not grow with the rows.
+    """
     name: str | None = source
     if sql is not None and output is None:
         name, output = None, source
@@ -65,10 +68,17 @@ def report_command(
     output: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
     db: DbOption = None,
     pipelines_dir: PipelinesDirOption = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Label the report in this language, e.g. en (default: the report's own; Spanish for the "
+                       "built-in reports).")] = None,
+    into: Annotated[Path | None, typer.Option(
+        "--into", metavar="TEMPLATE.xlsx",
+        help="Fill this workbook of your own instead: each report sheet's rows go into its sheet or Excel table "
+             "of the same name, keeping its styles, images, formulas and charts. The template is not changed.")] = None,
 ) -> None:
-    """Write a named report (a formatted workbook with charts) from the database."""
+    """Write a named report: a workbook with sheets and charts."""
     with database_for(db, pipelines_dir) as database:
-        counts = database.report(name, output)
+        counts = database.report(name, output, lang=lang, into=into)
     summary = ", ".join(f"{sheet}: {rows} rows" for sheet, rows in counts.items())
     typer.echo(f"wrote report {name} to {output} ({summary})")
 
@@ -77,9 +87,14 @@ def report_command(
 def template_command(
     pipeline_name: Annotated[str, typer.Argument(metavar="PIPELINE", help="Pipeline name, e.g. contacts.")],
     output: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    db: DbOption = None,
     pipelines_dir: PipelinesDirOption = None,
 ) -> None:
-    """Write an empty spreadsheet with the pipeline's headers, notes and validation."""
-    database = database_for(pipelines_dir=pipelines_dir)
+    """Write an empty spreadsheet with a pipeline's headers.
+
+    Each header carries a note saying what the column accepts, and cells are validated
+    as Excel allows.
+    """
+    database = database_for(db, pipelines_dir)
     database.template(pipeline_name, output)
     typer.echo(f"wrote template for {pipeline_name} to {output}")

@@ -7,10 +7,10 @@ in separate short transactions, so a rolled-back file still shows in `etl histor
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
-from time import perf_counter
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -18,22 +18,28 @@ from sqlalchemy.orm import Session
 
 from etl import ledger
 from etl.config import DEFAULT_CHUNK_SIZE
-from etl.db import redact
+from etl.db import error_reason, redact
 from etl.errors import ReadError, UsageError
 from etl.load.loader import ChunkWriteError, Loader
 from etl.pipeline.binding import accepted_names, bind_header
 from etl.pipeline.definition import Pipeline
-from etl.importing.files import (
-    RejectsWriter, expand_paths, move_file, rejects_path_for, write_error_report,
-)
+from etl.importing.files import RejectsWriter, expand_paths
+from etl.importing.results import FileResult, ImportedBefore, ImportListener, Progress, ProgressListener
+from etl.importing.workers import MAX_WORKERS, Cancel, Interrupted
 from etl.pipeline.lookups import LookupResolver
-from etl.importing.results import FileResult, Progress
+from etl.pipeline.overrides import with_overrides
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import RowProcessor
+from etl.pipeline.tables import ensure_pipeline_table
 from etl.pipeline.target import reflect_target
+from etl.pipeline.watch import FileWarnings
+from etl.writers.annotate import Annotation, check_annotate_path, either_labels
 from etl.importing.sources import FileSource, Source
 from etl.readers import ReadOptions, Row, header_test
 from etl.schema import ensure_ledger, ensure_target_tables
+
+if TYPE_CHECKING:
+    from etl.importing.runs import RunContext
 
 MAX_LISTED_ERRORS = 1000
 """Errors kept per file for the report; all of them are counted, and all go to --rejects."""
@@ -48,6 +54,13 @@ class ImportOptions:
     read: ReadOptions = field(default_factory=ReadOptions)
     archive_dir: Path | None = None
     error_dir: Path | None = None
+    create_lookups: bool = True
+    decimal_comma: bool = False
+    date_formats: tuple[str, ...] = ()
+    annotate: Path | None = None
+    """Write the annotated copy of the file here (`import_files` names one per file)."""
+    workers: int = 1
+    """Files imported at once, each on its own thread, connection and transaction."""
 
 
 class _Skip(Exception):
@@ -56,39 +69,39 @@ class _Skip(Exception):
 
 def import_files(
     engine: Engine, pipeline: Pipeline, paths: Sequence[Path], options: ImportOptions,
-    progress: Progress | None = None,
+    progress: Progress | None = None, *, listener: ImportListener | None = None,
+    cancel: Cancel | None = None,
 ) -> list[FileResult]:
-    """Import each file (folders expanded) in its own transaction; one result per file."""
+    """Import each file (folders expanded) in its own transaction, as one run; one result per file."""
     check_options(options)
     files = [FileSource(path) for path in expand_paths(pipeline, paths)]
-    return import_file_sources(engine, pipeline, files, options, progress)
+    return import_file_sources(engine, pipeline, files, options, progress, listener=listener, cancel=cancel)
 
 
 def import_file_sources(
     engine: Engine, pipeline: Pipeline, files: Sequence[FileSource], options: ImportOptions,
-    progress: Progress | None = None,
+    progress: Progress | None = None, *, listener: ImportListener | None = None,
+    cancel: Cancel | None = None,
 ) -> list[FileResult]:
-    """Import files each in its own transaction, then archive or set them aside."""
-    check_options(options)
-    prepare_database(engine, pipeline)
-    results = []
-    for source in files:
-        rejects = rejects_path_for(options.rejects, source.path, len(files) > 1) if options.rejects else None
-        result = import_source(engine, pipeline, source, options, rejects, progress)
-        _file_away(result, source.file, options)
-        results.append(result)
-    return results
+    """Import files each in its own transaction, then archive or set them aside (see runs.py)."""
+    from etl.importing.runs import run_sources  # the run is built on FileImport, below
+
+    return run_sources(engine, pipeline, files, options, listener or ProgressListener(progress), cancel)
 
 
 def import_rows(
     engine: Engine, pipeline: Pipeline, source: Source, options: ImportOptions,
-    progress: Progress | None = None,
+    progress: Progress | None = None, *, listener: ImportListener | None = None,
+    cancel: Cancel | None = None,
 ) -> FileResult:
     """Import rows held in memory (a `RowsSource`) in one transaction, as a file would be;
     rejected rows go to `options.rejects` as they are."""
-    check_options(options)
-    prepare_database(engine, pipeline)
-    return import_source(engine, pipeline, source, options, options.rejects, progress)
+    from etl.importing.runs import only_result, run_sources
+
+    cancel = cancel or Cancel()
+    results = run_sources(engine, pipeline, [source], options, listener or ProgressListener(progress),
+                          cancel, each_file_named=False)
+    return only_result(results, source, cancel)
 
 
 def check_options(options: ImportOptions) -> None:
@@ -96,11 +109,17 @@ def check_options(options: ImportOptions) -> None:
         raise UsageError("--chunk-size must be at least 1")
     if options.max_errors < 0:
         raise UsageError("--max-errors must be 0 or more")
+    if options.annotate is not None:
+        check_annotate_path(options.annotate)
+    if not 1 <= options.workers <= MAX_WORKERS:
+        raise UsageError(f"--workers must be between 1 and {MAX_WORKERS}")
 
 
 def prepare_database(engine: Engine, pipeline: Pipeline) -> None:
     """The ledger, the pipeline's table and its lookup tables, created where missing."""
     ensure_ledger(engine)
+    if pipeline.create:
+        ensure_pipeline_table(engine, pipeline)
     lookups = [c.lookup.table for c in pipeline.columns if c.lookup is not None]
     ensure_target_tables(engine, [pipeline.table, *lookups])
 
@@ -117,66 +136,85 @@ def import_source(
     engine: Engine, pipeline: Pipeline, source: Source, options: ImportOptions,
     rejects: Path | None = None, progress: Progress | None = None,
 ) -> FileResult:
-    """Import one source (a file, or rows in memory); the outcome is in the result."""
-    return FileImport(engine, pipeline, source, options, rejects, progress).run()
+    """Import one source (a file, or rows in memory) as a run of its own; the outcome is in the result."""
+    from etl.importing.runs import only_result, run_sources
+
+    cancel = Cancel()
+    results = run_sources(engine, pipeline, [source], replace(options, rejects=rejects),
+                          ProgressListener(progress), cancel, each_file_named=False)
+    return only_result(results, source, cancel)
 
 
 class FileImport:
-    """One source's import: ledger run, one session and transaction, chunks, outcome. The
-    source (file or rows in memory) is `path` in the result, the ledger and the messages."""
+    """One attempt at one source: its ledger row and its one session and transaction, all on
+    the connection of the file's worker (`bind`, with no transaction open). The source (file
+    or rows in memory) is `path` in the result, the ledger and the messages."""
 
-    def __init__(self, engine: Engine, pipeline: Pipeline, source: Source, options: ImportOptions,
-                 rejects: Path | None, progress: Progress | None) -> None:
-        self.engine = engine
-        self.pipeline = pipeline
+    def __init__(self, bind: Connection, pipeline: Pipeline, source: Source, options: ImportOptions,
+                 rejects: Path | None, sha256: str, context: RunContext) -> None:
+        self.bind = bind
+        self.pipeline = with_overrides(pipeline, create_lookups=options.create_lookups,
+                                       decimal_comma=options.decimal_comma, formats=options.date_formats)
         self.source = source
         self.path = source.path
         self.options = options
         self.rejects = rejects
-        self.progress = progress
+        self.sha256 = sha256
+        self.context = context
         self.result = FileResult(path=self.path)
-        self.sha256 = ""
+        self.annotation = Annotation(options.annotate) if options.annotate is not None else None
 
-    def run(self) -> FileResult:
-        started = perf_counter()
+    def record(self, status: str, note: str | None = None, before: ImportedBefore | None = None) -> FileResult:
+        """An attempt that ends before any data is read (skipped, or stopped while waiting)."""
         result = self.result
-        self.sha256 = self.source.sha256()
-        if not self.options.force and self._already_loaded():
-            result.status = "skipped"
-            result.run_id = ledger.start_run(self.engine, self.pipeline.name, self.path, self.sha256, "skipped")
-            result.seconds = perf_counter() - started
-            return result
-        result.run_id = ledger.start_run(self.engine, self.pipeline.name, self.path, self.sha256)
+        result.status, result.note, result.imported_before = status, note, before
+        result.run_id = ledger.start_run(self.bind, self.pipeline.name, self.path, self.sha256, status,
+                                         run_id=self.context.run_id)
+        if status != "skipped":
+            ledger.finish_run(self.bind, result.run_id, status, _counts(result), note)
+        return result
+
+    def attempt(self) -> FileResult:
+        """Read, check and load the source in one transaction, recorded in the ledger."""
+        result = self.result
+        result.run_id = ledger.start_run(self.bind, self.pipeline.name, self.path, self.sha256,
+                                         run_id=self.context.run_id)
         try:
             self._load()
         except _Skip:
             result.status = "skipped"
+        except Interrupted as stop:
+            result.note = f"{stop}: rolled back; the next run imports it"
+            _fail(result, "rolled_back", RowError(None, None, None, str(stop)))
         except ReadError as err:
             message = str(err).removeprefix(f"{self.path}: ")  # the report names the file already
-            _fail(result, "rejected", RowError(None, None, None, message))
+            self._fail("rejected", RowError(None, None, None, message))
         except (ChunkWriteError, SQLAlchemyError) as err:
             reason = str(err) if isinstance(err, ChunkWriteError) else _db_reason(err)
-            _fail(result, "rolled_back", RowError(None, None, None, redact(reason, self.engine.url)))
+            self._fail("rolled_back", RowError(None, None, None, redact(reason, self.bind.engine.url)))
         except BaseException as err:
+            # A bug or a KeyboardInterrupt: recorded on a connection of its own (this one may
+            # be mid-statement), then raised on.
             message = f"{type(err).__name__}: {err}"
-            ledger.finish_run(self.engine, result.run_id, "rolled_back", _counts(result), message)
+            ledger.finish_run(self.bind.engine, result.run_id, "rolled_back", _counts(result), message)
             raise
-        finally:
-            result.seconds = perf_counter() - started
         error = "\n".join(e.describe(self.path) for e in result.errors[:20]) if result.errors else None
-        ledger.finish_run(self.engine, result.run_id, result.status, _counts(result), error)
+        ledger.finish_run(self.bind, result.run_id, result.status, _counts(result), error)
+        if self.annotation is not None and result.status not in ("skipped", "rolled_back"):
+            self.annotation.add(result.warnings, warning=True)
+            result.annotated = self.annotation.write()
         return result
 
-    def _already_loaded(self) -> bool:
-        with self.engine.connect() as connection:
-            return ledger.is_loaded(connection, self.pipeline.name, self.sha256)
+    def _fail(self, status: str, *errors: RowError) -> None:
+        _fail(self.result, status, *errors)
+        if self.annotation is not None:
+            self.annotation.add(errors)
 
     def _load(self) -> None:
         """The file's transaction. On SQLite it takes the write lock at BEGIN, so a concurrent
         importer of the same content waits here and then finds it claimed."""
         pipeline, result, options = self.pipeline, self.result, self.options
-        bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        with Session(bind=bind, autoflush=False, expire_on_commit=False) as session:
+        with Session(bind=self.bind, autoflush=False, expire_on_commit=False) as session:
             connection = session.connection()
             self._claim(connection)
             target = reflect_target(connection, pipeline)
@@ -185,24 +223,31 @@ class FileImport:
                 result.detected = dict(table.detected)
                 not_null = {c.name for c in pipeline.columns if target.not_null(c.name)}
                 binding = bind_header(pipeline, target.primary_key, table.header, table.header_row, not_null)
+                result.warnings = list(binding.warnings)
+                if self.annotation is not None:
+                    self.annotation.place(table, either_labels(table.header, binding.direct, binding.lookup))
                 if binding.problems:
-                    _fail(result, "rejected", *binding.problems)
+                    self._fail("rejected", *binding.problems)
                     return
                 resolvers = {
                     c.name: LookupResolver(connection, c.lookup)
                     for c in pipeline.columns if c.lookup is not None and c.name in binding.columns
                 }
                 processor = RowProcessor(pipeline, target, binding, table.header, resolvers)
+                watch = FileWarnings(pipeline, target, binding, table.header, resolvers,
+                                     workbook=table.detected.get("format") != "csv")
                 with (
                     Loader(session, pipeline, target, processor.columns, processor.has_id) as loader,
                     RejectsWriter(self.rejects, table.header) as rejected,
                 ):
                     for chunk in _chunks(table.rows, options.chunk_size):
+                        self.context.cancel.check()
                         self._load_chunk(chunk, processor, loader, rejected)
-                        if self.progress is not None:
-                            self.progress(self.path, result.rows_read)
+                        watch.observe(chunk)
+                        self.context.listener.reading(self.path, result.rows_read, table.bytes_read(), None)
                     if result.rejected <= options.max_errors and not options.dry_run:
                         loader.finish()
+                result.warnings = watch.finish(table.warnings)
             if result.rejected > options.max_errors:
                 _fail(result, "rejected")
                 return
@@ -212,17 +257,20 @@ class FileImport:
             if options.dry_run:
                 result.status = "dry_run"
                 return
+            self.context.cancel.check()
             session.commit()
             result.status = "committed"
 
     def _claim(self, connection: Connection) -> None:
-        """Re-check "already imported?" inside the transaction, then claim the content (not
-        in a dry run). A concurrent claim makes this wait, then fail on the unique key."""
+        """Mark the content loaded inside the data transaction, so data and "already
+        imported" commit together (a dry run validates and marks nothing). The run's claim
+        already keeps other runs away; the unique key is the last guard: a content committed
+        meanwhile (by a version of etl without claims) makes this one skipped."""
+        if self.options.dry_run:
+            return
         name = self.pipeline.name
         if not self.options.force and ledger.is_loaded(connection, name, self.sha256):
             raise _Skip
-        if self.options.dry_run:
-            return
         try:
             ledger.mark_loaded(connection, name, self.sha256, self.path, self.result.run_id or 0,
                                replace=self.options.force)
@@ -245,6 +293,8 @@ class FileImport:
             values = {row.number: row.values for row in chunk}
             for number in sorted(bad):
                 _record(result, bad[number])
+                if self.annotation is not None:
+                    self.annotation.add(bad[number])
                 rejected.write(number, bad[number], values[number])
         if result.rejected <= self.options.max_errors:
             loader.apply(plan)
@@ -273,21 +323,9 @@ def _fail(result: FileResult, status: str, *errors: RowError) -> None:
 
 
 def _db_reason(err: SQLAlchemyError) -> str:
-    reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+    reason = error_reason(err)
     return f"database error: {reason}"
 
 
 def _counts(result: FileResult) -> ledger.RunCounts:
     return ledger.RunCounts(result.rows_read, result.inserted, result.updated, result.unchanged, result.rejected)
-
-
-def _file_away(result: FileResult, file: Path, options: ImportOptions) -> None:
-    """Hot folders: committed (and already imported) files to --archive-dir, failed ones with
-    their error report to --error-dir. A dry run moves nothing."""
-    if options.dry_run:
-        return
-    if result.status in ("committed", "skipped") and options.archive_dir is not None:
-        result.moved_to = move_file(file, options.archive_dir)
-    elif result.status in ("rejected", "rolled_back") and options.error_dir is not None:
-        result.moved_to = move_file(file, options.error_dir)
-        write_error_report(result, result.moved_to)

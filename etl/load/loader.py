@@ -22,6 +22,7 @@ from sqlalchemy import func, literal, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from etl.db import error_reason
 from etl.errors import EtlError
 from etl.load.existing import ExistingRowReader
 from etl.pipeline.definition import Pipeline
@@ -204,7 +205,7 @@ class Loader:
             self._writer.update(connection, plan.updates)
             self.session.flush()
         except SQLAlchemyError as err:
-            reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+            reason = error_reason(err)
             rows = f"rows {min(plan.numbers)}-{max(plan.numbers)}" if plan.numbers else "a chunk"
             raise ChunkWriteError(f"the database refused {rows}: {reason}") from err
         self.session.expunge_all()

@@ -3,7 +3,8 @@
 Headers match ignoring case, accents, spaces and `_`; the table's primary key (`id`) is
 always accepted, so an exported file can be edited and imported back. `row` and `error`,
 the columns a rejects file adds, are ignored unless the pipeline uses those names, so a
-fixed rejects file imports as it is.
+fixed rejects file imports as it is. An unknown header names the closest accepted one
+(an error, or a warning when the pipeline allows extra columns).
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from dataclasses import dataclass, field
 
 from etl.pipeline.definition import Column, Pipeline
 from etl.pipeline.row_errors import RowError
+from etl.pipeline.suggest import closest
 from etl.readers.headers import normalize_header
 
 REJECTS_COLUMNS = ("row", "error")
+HEADER_DISTANCE = 3
+"""An unknown header this many edits from an accepted name is named as what was meant."""
 MAX_UNKNOWN_LISTED = 20
 """Unknown header cells reported one by one; the rest are counted in one more problem, so a
 file with three million header cells gives 21 lines, not three million."""
@@ -29,6 +33,7 @@ class Binding:
     lookup: dict[str, int]
     id_index: int | None
     problems: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
     unnamed: tuple[int, ...] = ()
     """Cell indexes under a blank header cell: a value there is an unknown column, reported
     on its row (empty when the pipeline allows extra columns)."""
@@ -60,8 +65,10 @@ def bind_header(
     names = accepted_names(pipeline, primary_key)
     slots: dict[tuple[str, str], int] = {}
     problems: list[RowError] = []
+    warnings: list[RowError] = []
     unnamed: list[int] = []
     unknown = 0
+    known = _spelled_headers(pipeline, primary_key)
     for index, cell in enumerate(header):
         normalised = normalize_header(cell)
         if not normalised:
@@ -69,12 +76,20 @@ def bind_header(
             continue
         target = names.get(normalised)
         if target is None:
-            if normalised not in REJECTS_COLUMNS and not pipeline.allow_extra_columns:
-                unknown += 1
+            if normalised in REJECTS_COLUMNS:
+                continue
+            unknown += 1
+            if not pipeline.allow_extra_columns:
                 if unknown <= MAX_UNKNOWN_LISTED:
+                    near = closest(cell, known, normalize_header, HEADER_DISTANCE)
+                    meant = f"did you mean {near!r}? " if near is not None else ""
                     problems.append(
-                        RowError(header_row, cell, None, f"unknown column; {_accepted_listing(pipeline)}")
+                        RowError(header_row, cell, None, f"unknown column; {meant}{_accepted_listing(pipeline)}")
                     )
+            elif unknown <= MAX_UNKNOWN_LISTED:
+                near = closest(cell, known, normalize_header, HEADER_DISTANCE)
+                if near is not None:
+                    warnings.append(RowError(header_row, cell, None, f"column ignored; did you mean {near!r}?"))
             continue
         if target in slots:
             first = header[slots[target]]
@@ -88,9 +103,10 @@ def bind_header(
         lookup={name: i for (kind, name), i in slots.items() if kind == "lookup"},
         id_index=slots.get(("id", primary_key)),
         problems=problems,
+        warnings=warnings,
         unnamed=() if pipeline.allow_extra_columns else tuple(unnamed),
     )
-    if unknown > MAX_UNKNOWN_LISTED:
+    if unknown > MAX_UNKNOWN_LISTED and not pipeline.allow_extra_columns:
         problems.append(RowError(header_row, None, None, f"and {unknown - MAX_UNKNOWN_LISTED:,} more unknown columns"))
     problems.extend(_missing_columns(pipeline, binding, header_row, not_null))
     return binding
@@ -111,6 +127,15 @@ def _missing_columns(
                 RowError(header_row, None, None, f"missing column {_headers_of(column)}")
             )
     return problems
+
+
+def _spelled_headers(pipeline: Pipeline, primary_key: str) -> dict[str, str]:
+    """Normalised accepted header → the header as the pipeline spells it."""
+    spelled = [primary_key, *(h for headers in pipeline.accepted_headers.values() for h in headers)]
+    known: dict[str, str] = {}
+    for header in spelled:
+        known.setdefault(normalize_header(header), header)
+    return known
 
 
 def _headers_of(column: Column) -> str:

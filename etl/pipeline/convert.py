@@ -3,7 +3,8 @@
 A converter is built once per file and column (all rules resolved up front), then called
 for every row; it returns the value (None for an empty cell) or raises `Problem` with a
 reason a person understands. Nothing is guessed: dates are ISO or the pipeline's explicit
-format, numbers use `.` (or a lone `,`) as decimal mark, never thousands separators.
+formats, numbers use `.` (or a lone `,`) as decimal mark and no thousands separators unless
+the column declares its marks (see `etl.pipeline.locales`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import UUID
 
 from etl.pipeline.definition import Column
+from etl.pipeline.exact_types import JsonDocument
+from etl.pipeline.locales import date_reader, number_reader
+from etl.pipeline.problems import Problem as Problem  # re-exported: converters raise it
 
 Converter = Callable[[str], Any]
 
@@ -23,10 +28,6 @@ TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "si", "sí", "s", "verdade
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "falso"})
 _INTEGRAL_DECIMAL = re.compile(r"^[+-]?\d+\.0*$")
 _LONE_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
-
-
-class Problem(ValueError):
-    """Why one cell's value cannot be stored."""
 
 
 def build_converter(
@@ -48,6 +49,8 @@ def build_converter(
         return _text_converter(column.required, prepare, limit, _text_checks(column), empty_text)
     if column.kind == "integer":
         low, high = _bounds(column, int_range)
+        if _has_locale(column):
+            prepare = _localised(prepare, column)
         return _integer_converter(column.required, prepare, low, high)
     parse = _parser(column)
     required = column.required
@@ -184,14 +187,32 @@ def _parser(column: Column) -> Converter:
     kind = column.kind
     if kind == "decimal":
         low, high = _bounds(column, None)
+        if _has_locale(column):
+            plain = number_reader(column.decimal_separator, column.thousands_separator)
+            return _ranged(lambda text: _parse_decimal(plain(text)), low, high)
         return _ranged(_parse_decimal, low, high)
     if kind == "boolean":
         return _parse_boolean
     if kind == "date":
-        return _date_parser(column.date_format)
+        return date_reader(column.date_formats, _parse_iso_date, to_date=True)
     if kind == "datetime":
-        return _datetime_parser(column.date_format)
-    return _identity
+        return date_reader(column.date_formats, _parse_iso_datetime, to_date=False)
+    return _OTHER_PARSERS.get(kind, _identity)
+
+
+def _has_locale(column: Column) -> bool:
+    return column.decimal_separator != "." or column.thousands_separator is not None
+
+
+def _localised(prepare: Callable[[str], str], column: Column) -> Callable[[str], str]:
+    """`prepare`, then local number text made plain (`1.234` → `1234`); empty stays empty."""
+    plain = number_reader(column.decimal_separator, column.thousands_separator)
+
+    def local(raw: str) -> str:
+        text = prepare(raw)
+        return plain(text) if text else text
+
+    return local
 
 
 def _ranged(parse: Converter, low: Any, high: Any) -> Converter:
@@ -240,24 +261,6 @@ def _parse_boolean(text: str) -> bool:
     raise Problem("not a yes/no value (use true/false, yes/no, sí/no or 1/0)")
 
 
-def _date_parser(date_format: str | None) -> Converter:
-    if date_format is None:
-        return _parse_iso_date
-    example = date(2024, 12, 31).strftime(date_format)
-
-    def parse_with_format(text: str) -> date:
-        try:
-            return datetime.strptime(text, date_format).date()
-        except ValueError:
-            pass
-        try:  # a spreadsheet's date cell arrives as ISO text: unambiguous, so accepted too
-            return _parse_iso_date(text)
-        except Problem:
-            raise Problem(f"not a date in the format {date_format} (e.g. {example})") from None
-
-    return parse_with_format
-
-
 def _parse_iso_date(text: str) -> date:
     head, _, tail = text.replace("T", " ").partition(" ")
     if tail.strip() not in ("", "00:00", "00:00:00", "00:00:00.000"):
@@ -268,23 +271,6 @@ def _parse_iso_date(text: str) -> date:
         raise Problem("not a date; write it as YYYY-MM-DD (e.g. 2024-12-31)") from None
 
 
-def _datetime_parser(date_format: str | None) -> Converter:
-    if date_format is None:
-        return _parse_iso_datetime
-
-    def parse_with_format(text: str) -> datetime:
-        try:
-            return datetime.strptime(text, date_format)
-        except ValueError:
-            pass
-        try:  # as for dates: a spreadsheet's cell arrives as ISO text
-            return _parse_iso_datetime(text)
-        except Problem:
-            raise Problem(f"not a date and time in the format {date_format}") from None
-
-    return parse_with_format
-
-
 def _parse_iso_datetime(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text)
@@ -292,3 +278,27 @@ def _parse_iso_datetime(text: str) -> datetime:
         raise Problem(
             "not a date and time; write it as YYYY-MM-DD HH:MM:SS (e.g. 2024-12-31 18:30:00)"
         ) from None
+
+
+def _parse_uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise Problem("not a UUID (e.g. 123e4567-e89b-12d3-a456-426614174000)") from None
+
+
+def _parse_time(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise Problem("not a time of day; write it as HH:MM:SS (e.g. 08:30:00)") from None
+
+
+def _parse_json(text: str) -> JsonDocument:
+    try:
+        return JsonDocument.parse(text)
+    except ValueError as err:  # json.JSONDecodeError is a ValueError
+        raise Problem(f"not valid JSON ({err})") from None
+
+
+_OTHER_PARSERS: dict[str, Converter] = {"uuid": _parse_uuid, "time": _parse_time, "json": _parse_json}

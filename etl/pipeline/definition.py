@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
 from etl.errors import ConfigError, UsageError
+from etl.pipeline.locales import (
+    DECIMAL_SEPARATORS, THOUSANDS_SEPARATORS, bad_date_format, date_format_conflict,
+)
 
-ColumnKind = Literal["text", "integer", "decimal", "boolean", "date", "datetime"]
+ColumnKind = Literal["text", "integer", "decimal", "boolean", "date", "datetime", "uuid", "time", "json"]
 CaseRule = Literal["lower", "upper", "title"]
 FileFormat = Literal["csv", "xlsx", "xlsm", "xls", "xlsb", "ods"]
 FORMAT_SUFFIXES: dict[str, tuple[str, ...]] = {
@@ -29,11 +32,12 @@ FORMAT_SUFFIXES: dict[str, tuple[str, ...]] = {
 }
 
 PIPELINE_KEYS = {
-    "name", "table", "description", "key", "formats", "allow_extra_columns", "columns",
+    "name", "table", "description", "key", "formats", "allow_extra_columns", "columns", "create",
 }
 COLUMN_KEYS = {
     "name", "headers", "type", "required", "max_length", "min", "max", "pattern",
     "pattern_message", "trim", "case", "date_format", "choices", "lookup",
+    "decimal_separator", "thousands_separator", "precision", "scale",
 }
 LOOKUP_KEYS = {"headers", "table", "match", "value", "on_missing", "create_defaults"}
 
@@ -70,14 +74,26 @@ class Column:
     pattern_message: str | None = None
     trim: bool = True
     case: CaseRule | None = None
-    date_format: str | None = None
+    date_formats: tuple[str, ...] = ()
+    """Formats a date/datetime cell may be written in, tried in order (ISO always works)."""
     choices: tuple[str, ...] | None = None
     lookup: Lookup | None = None
+    decimal_separator: str = "."
+    thousands_separator: str | None = None
+    precision: int | None = None
+    """Digits of a decimal column in a table etl creates (`create = true`)."""
+    scale: int | None = None
+    """Digits after the decimal mark, likewise."""
 
     @property
     def header(self) -> str:
         """The header written on export and in templates."""
         return self.headers[0]
+
+    @property
+    def date_format(self) -> str | None:
+        """The first date format: the one exports write dates in."""
+        return self.date_formats[0] if self.date_formats else None
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,8 @@ class Pipeline:
     description: str = ""
     formats: tuple[FileFormat, ...] = ("csv", "xlsx")
     allow_extra_columns: bool = False
+    create: bool = False
+    """etl creates the table from the columns when it is missing (`etl init`, `etl import`)."""
     source: Path | None = None
 
     def column(self, name: str) -> Column:
@@ -208,6 +226,7 @@ def _build_pipeline(data: Mapping[str, Any], path: Path) -> Pipeline:
         description=str(data.get("description", "")),
         formats=formats,  # type: ignore[arg-type]
         allow_extra_columns=_bool(data, "allow_extra_columns", False),
+        create=_bool(data, "create", False),
         source=path,
     )
 
@@ -247,10 +266,49 @@ def _build_column(raw: Any) -> Column:
         pattern_message=raw.get("pattern_message"),
         trim=_bool(raw, "trim", True, where),
         case=case,
-        date_format=raw.get("date_format"),
+        date_formats=date_formats(raw.get("date_format"), f"{where}: date_format"),
         choices=tuple(_str_list(choices, f"{where} choices")) if choices is not None else None,
         lookup=_build_lookup(raw["lookup"], where) if "lookup" in raw else None,
+        **_separators(raw, kind, where),
+        **_size(raw, kind, where),
     )
+
+
+def date_formats(value: Any, where: str) -> tuple[str, ...]:
+    """`date_format` as given (one format or a list), checked: each must be a usable format
+    and no two may read one text as different dates."""
+    formats = tuple(_str_list(value, where)) if value is not None else ()
+    problem = next(filter(None, map(bad_date_format, formats)), None) or date_format_conflict(formats)
+    if problem is not None:
+        raise DefinitionError(f"{where}: {problem}")
+    return formats
+
+
+def _size(raw: Mapping[str, Any], kind: str, where: str) -> dict[str, Any]:
+    precision, scale = raw.get("precision"), raw.get("scale")
+    if precision is None and scale is None:
+        return {}
+    if kind != "decimal":
+        raise DefinitionError(f"{where}: precision/scale apply to decimal columns")
+    for value, key in ((precision, "precision"), (scale, "scale")):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise DefinitionError(f"{where}: {key} must be a whole number, 0 or more")
+    if precision is None or precision < 1 or (scale is not None and scale > precision):
+        raise DefinitionError(f"{where}: precision must be at least 1 and at least the scale")
+    return {"precision": precision, "scale": scale}
+
+
+def _separators(raw: Mapping[str, Any], kind: str, where: str) -> dict[str, Any]:
+    thousands = raw.get("thousands_separator")
+    decimal = raw.get("decimal_separator", "," if thousands == "." else ".")
+    if ("decimal_separator" in raw or thousands is not None) and kind not in ("integer", "decimal"):
+        raise DefinitionError(f"{where}: decimal_separator/thousands_separator apply to integer and decimal columns")
+    if decimal not in DECIMAL_SEPARATORS:
+        raise DefinitionError(f"{where}: decimal_separator must be '.' or ','")
+    if thousands is not None and (thousands not in THOUSANDS_SEPARATORS or thousands == decimal):
+        shown = ", ".join(repr(t) for t in THOUSANDS_SEPARATORS if t != decimal)
+        raise DefinitionError(f"{where}: thousands_separator must be one of {shown}")
+    return {"decimal_separator": decimal, "thousands_separator": thousands}
 
 
 def _build_lookup(raw: Any, where: str) -> Lookup:

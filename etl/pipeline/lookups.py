@@ -2,7 +2,8 @@
 
 The lookup table is read once per file, inside the file's transaction, into a map keyed by
 the folded name (case, accents and repeated spaces ignored), so resolving is a dict access,
-never a query per row. Unknown names are created (counted) unless the pipeline says reject.
+never a query per row. Unknown names are created (counted) unless the pipeline says reject;
+either way a name close to an existing one (`Amigso` beside `Amigos`) gets a "did you mean".
 
 Creating is serialised through the database, so concurrent imports (even on other hosts)
 never create the same name twice: PostgreSQL locks the lookup table against other writers
@@ -25,6 +26,7 @@ from etl.errors import ConfigError
 from etl.models import LOOKUPS_LOCK, Lock
 from etl.pipeline.convert import Problem
 from etl.pipeline.definition import Lookup
+from etl.pipeline.suggest import closest
 from etl.pipeline.target import reflect_table
 
 _SPACES = re.compile(r"\s+")
@@ -51,6 +53,11 @@ class LookupResolver:
         match_type = self._table.c[lookup.match].type
         self._max_length = match_type.length if isinstance(match_type, String) else None
         self._by_name: dict[str, list[Any]] = {}
+        self._shown: dict[str, str] = {}
+        """Folded name → the name as the table writes it, for "did you mean"."""
+        self.suggestions: list[tuple[str, str]] = []
+        """(new name, the existing name it is close to) for each row created near one; the
+        importer turns them into warnings and empties the list."""
         self._as_written: dict[str, Any] = {}
         """Names exactly as files write them → value: folding is costly, and names repeat."""
         self._values: set[Any] = set()
@@ -69,7 +76,9 @@ class LookupResolver:
         for value, name in self._connection.execute(query):
             self._values.add(value)
             if name is not None:
-                self._by_name.setdefault(fold_name(str(name)), []).append(value)
+                folded = fold_name(str(name))
+                self._by_name.setdefault(folded, []).append(value)
+                self._shown.setdefault(folded, str(name))
 
     def _lock_for_creating(self) -> None:
         """PostgreSQL: block other writers of the lookup table until this file commits, then
@@ -101,13 +110,18 @@ class LookupResolver:
                 )
             return found[0]
         if self.lookup.on_missing == "reject":
-            raise Problem(f"no {self.lookup.table} row named like this")
+            near = self._near(name)
+            hint = f"; did you mean {near!r}?" if near is not None else ""
+            raise Problem(f"no {self.lookup.table} row named like this{hint}")
         if not create:
             return None
         if self._lock_before_creating:
             self._lock_for_creating()
             return self._resolve(name, create)
         return self._create(name)
+
+    def _near(self, name: str) -> str | None:
+        return closest(name, self._shown, fold_name)
 
     def check_value(self, value: Any) -> Any:
         """A value given directly (a `grupo_id`) must exist in the lookup table."""
@@ -120,6 +134,9 @@ class LookupResolver:
             raise Problem(
                 f"a new {self.lookup.table} name can be at most {self._max_length} characters"
             )
+        near = self._near(name)
+        if near is not None:
+            self.suggestions.append((name, near))
         row = {**self.lookup.create_defaults, self.lookup.match: name}
         result = self._connection.execute(insert(self._table).values(row))
         if self.lookup.value in row:
@@ -129,6 +146,7 @@ class LookupResolver:
             assert key is not None  # a one-row INSERT has one
             value = key[0]
         self._by_name[fold_name(name)] = [value]
+        self._shown.setdefault(fold_name(name), name)
         self._values.add(value)
         self.created += 1
         return value

@@ -17,13 +17,15 @@ class RowError:
     value: str | None
     message: str
 
-    def describe(self, path: Path | str) -> str:
-        """`path:row:column: message (value 'x')`, leaving out what is unknown. Text from the
-        file (path, header cell, value) is printed with control characters escaped, so the
-        message stays one line and nothing reaches the terminal raw."""
+    def describe(self, path: Path | str, kind: str = "") -> str:
+        """`path:row:column: message (value 'x')`, leaving out what is unknown; `kind`
+        (`warning`) goes before the message. Text from the file (path, header cell, value)
+        is printed with control characters escaped, so the message stays one line and
+        nothing reaches the terminal raw."""
         where = ":".join(printable(str(part)) for part in (path, self.row, self.column) if part is not None)
         value = f" (value {printable(repr(self.value))})" if self.value not in (None, "") else ""
-        return f"{where}: {printable(self.message)}{value}"
+        label = f"{kind}: " if kind else ""
+        return f"{where}: {label}{printable(self.message)}{value}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import NoSuchTableError
 
 from etl.errors import ConfigError
 from etl.pipeline.definition import Pipeline
+from etl.pipeline.exact_types import use_exact_types
 
 _INT_RANGES = (
     (SmallInteger, (-(2**15), 2**15 - 1)),
@@ -58,7 +59,12 @@ def reflect_table(connection: Connection, name: str) -> Table:
 
 def reflect_target(connection: Connection, pipeline: Pipeline) -> Target:
     """Reflect the pipeline's table and check that every column it names is there."""
-    table = reflect_table(connection, pipeline.table)
+    try:
+        table = reflect_table(connection, pipeline.table)
+    except ConfigError as err:
+        from etl.pipeline.tables import missing_table_hint
+
+        raise ConfigError(f"pipeline {pipeline.name!r}: {err}; {missing_table_hint(pipeline)}") from None
     missing = [c.name for c in pipeline.columns if c.name not in table.c]
     if missing:
         raise ConfigError(
@@ -70,4 +76,5 @@ def reflect_target(connection: Connection, pipeline: Pipeline) -> Target:
         raise ConfigError(
             f"pipeline {pipeline.name!r}: table {pipeline.table!r} needs a single-column primary key"
         )
+    use_exact_types(table, pipeline)
     return Target(table=table, primary_key=primary[0].name)

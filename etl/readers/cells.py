@@ -2,7 +2,9 @@
 
 Numbers that hold an integer print without `.0` (a phone typed as a number stays
 `4155673029`); dates, times and datetimes print as ISO 8601; booleans as Excel shows
-them. No type is guessed here: the pipeline converts text to types.
+them. No type is guessed here: the pipeline converts text to types. The text of a number
+cell is a `NumberText`, so the pipeline can tell `4184488484` typed as a number (its leading
+zero lost to the spreadsheet) from the same digits typed as text.
 """
 
 from __future__ import annotations
@@ -14,6 +16,13 @@ _EXACT_INTEGER_LIMIT = 2**53
 """Beyond this a float no longer holds every integer, so its digits would be invented."""
 
 
+class NumberText(str):
+    """The text of a workbook cell that held a number (not a date, time or boolean). It is a
+    `str` in every way; only its type says where it came from."""
+
+    __slots__ = ()
+
+
 def cell_text(value: object) -> str:
     """Text for a cell value as openpyxl or python-calamine return it."""
     if value is None:
@@ -23,9 +32,9 @@ def cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        return number_text(value)
+        return NumberText(number_text(value))
     if isinstance(value, int):
-        return str(value)
+        return NumberText(value)
     if isinstance(value, dt.datetime):
         if value.time() == _MIDNIGHT and value.tzinfo is None:
             return value.date().isoformat()

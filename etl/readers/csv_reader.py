@@ -73,6 +73,7 @@ def open_csv(
                 "delimiter": delimiter,
                 "header_row": str(header.number),
             },
+            bytes_read=handle.buffer.raw.tell,  # type: ignore[attr-defined]
         )
 
 

@@ -39,7 +39,7 @@ from typing import IO, Any, NamedTuple, cast
 from xml.etree import ElementTree
 
 from etl.readers.base import ReadWarning, Warnings
-from etl.readers.cells import cell_text, number_text
+from etl.readers.cells import NumberText, cell_text
 from etl.readers.limits import MAX_FIELD_CHARS, MAX_LINE_CHARS
 from etl.readers.xlsx_package import SheetPart, workbook_parts
 
@@ -427,7 +427,7 @@ class CellText:
             if style and self._date_styles and int(style) in self._date_styles:
                 return self._date(raw, int(style))
             if raw.isascii() and raw.isdigit() and (raw[0] != "0" or len(raw) == 1):
-                return raw
+                return NumberText(raw)
             return cell_text(_cast_number(raw))
         if kind == "b":
             return cell_text(bool(int(raw)))
@@ -455,13 +455,13 @@ class CellText:
         if style in self._duration_styles:
             return cell_text(self._from_excel(number, self._epoch, timedelta=True))
         if number < 0:
-            return number_text(float(number)) if isinstance(number, float) else str(number)
+            return cell_text(number)
         if self._mac and number < 1 and style not in self._time_styles:
             return cell_text(self._epoch + dt.timedelta(milliseconds=round(number * 86_400_000)))
         try:
             return cell_text(self._from_excel(number, self._epoch))
         except (OverflowError, ValueError):  # past year 9999: the number it is
-            return number_text(float(number)) if isinstance(number, float) else str(number)
+            return cell_text(number)
 
 
 def _cast_number(raw: str) -> int | float:
@@ -631,7 +631,7 @@ def _block_rows(block: str, values: CellText) -> list[tuple[str | None, tuple[st
             index = int(raw)
             row.append(cached[index] if index < len(cached) else strings[index])
         elif not kind and not style and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
-            row.append(raw)
+            row.append(NumberText(raw))
         elif kind == "inlineStr" and "&" not in inline and "\r" not in inline and "_x" not in inline:
             row.append(inline)
         else:
@@ -675,7 +675,7 @@ def _plain_values(cells: list[tuple[str, str, str, str, str]], values: CellText)
             index = int(raw)
             row.append(cached[index] if index < len(cached) else strings[index])
         elif not kind and not style and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
-            row.append(raw)
+            row.append(NumberText(raw))
         else:
             row.append(_plain_text(cell, values))
     return tuple(row)

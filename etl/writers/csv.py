@@ -1,4 +1,5 @@
-"""CSV output: UTF-8 (optionally with the BOM Excel needs to show accents), RFC 4180 quoting."""
+"""CSV output: UTF-8 (optionally with the BOM Excel needs to show accents), RFC 4180 quoting,
+every value in the exact text of `etl.writers.values`."""
 
 from __future__ import annotations
 
@@ -6,8 +7,16 @@ import csv
 import io
 import itertools
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any, BinaryIO
+from uuid import UUID
+
+from etl.writers.values import text_rows
+
+AS_IS: frozenset[type] = frozenset({str, int, type(None), Decimal, date, datetime, time, UUID})
+"""Types whose `str()`, which the csv module writes, already is their exact text."""
 
 
 def write_csv(
@@ -17,7 +26,7 @@ def write_csv(
     *,
     excel_compatible: bool = False,
 ) -> int:
-    """Write `header` and `rows` as CSV; None becomes an empty field, dates their ISO form."""
+    """Write `header` and `rows` as CSV; None becomes an empty field."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig" if excel_compatible else "utf-8", newline="")
     try:
         writer = csv.writer(text)
@@ -25,7 +34,7 @@ def write_csv(
         # Counting through zip/itemgetter keeps the loop inside C: writerows stays as fast as
         # it is without a count.
         counter = itertools.count()
-        writer.writerows(map(itemgetter(0), zip(rows, counter)))
+        writer.writerows(map(itemgetter(0), zip(text_rows(rows, AS_IS), counter)))
         text.flush()
     finally:
         text.detach()

@@ -1,30 +1,26 @@
-"""JSON Lines output: one object per row, keys from the header, dates in ISO 8601."""
+"""JSON Lines output: one object per row, keys from the header, values by `etl.writers.values`.
+
+Every line is strict JSON: a NaN or infinite number is written as the string `NaN`,
+`Infinity` or `-Infinity` (JSON has no such numbers), decimals keep all their digits as
+JSON numbers, and a JSON document column holds its document's text as a string, so a
+document that is `null` stays distinct from an SQL NULL (`null`).
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
-from decimal import Decimal
+from operator import add
 from typing import Any, BinaryIO
+
+from etl.writers.values import json_text
 
 
 def write_jsonl(header: Sequence[str], rows: Iterable[Sequence[Any]], stream: BinaryIO) -> int:
     """Write one JSON object per row; returns the number of rows."""
-    keys = list(header)
-    encoder = json.JSONEncoder(ensure_ascii=False, default=_to_json)
+    keys = [json_text(str(name)) + ": " for name in header]
+    write = stream.write
     count = 0
     for row in rows:
-        stream.write(encoder.encode(dict(zip(keys, row))).encode("utf-8") + b"\n")
+        write(("{" + ", ".join(map(add, keys, map(json_text, row))) + "}\n").encode("utf-8"))
         count += 1
     return count
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    raise TypeError(f"cannot write a {type(value).__name__} value as JSON")

@@ -1,0 +1,62 @@
+"""How commands write what they say: log lines that carry a timestamp off a terminal, and
+the one JSON document of `--json`.
+
+Under cron or systemd, output goes to a log file that a person reads later: each line then
+starts with an ISO-8601 timestamp (local time with its UTC offset), so a line can be placed
+in time without the file's context. On a terminal the person is watching, and lines stay
+plain.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+
+def timestamp() -> str:
+    """Now, as `2026-11-01T02:30:05+01:00`."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream
+        return False
+
+
+class Log:
+    """Writes whole lines to one stream, each prefixed by a timestamp unless the stream is
+    a terminal. Lines are written with one call each, so lines from worker threads never
+    interleave within a line."""
+
+    def __init__(self, stream: TextIO, *, timestamps: bool | None = None) -> None:
+        self.stream = stream
+        self.timestamps = not is_terminal(stream) if timestamps is None else timestamps
+
+    def line(self, text: str) -> None:
+        prefix = f"{timestamp()} " if self.timestamps else ""
+        lines = text.splitlines() or [""]
+        self.stream.write("".join(f"{prefix}{line}\n" for line in lines))
+        self.stream.flush()
+
+
+def stdout_log() -> Log:
+    return Log(sys.stdout)
+
+
+def stderr_log() -> Log:
+    return Log(sys.stderr)
+
+
+def print_json(document: dict[str, Any]) -> None:
+    """The `--json` document on standard output, one line."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def error_document(message: str, exit_code: int) -> dict[str, Any]:
+    """The `"error"` member of a `--json` document for a failure outside any file."""
+    return {"message": message, "exit_code": exit_code}

@@ -1,0 +1,146 @@
+"""How the `uuid`, `time` and `json` column kinds are stored on any database, exactly.
+
+A pipeline column of one of these kinds converts its text to a `UUID`, a `time` or a
+`JsonDocument`. Where the table's own type holds that value natively (PostgreSQL `uuid`,
+any database's TIME), the column keeps its type. Otherwise the reflected column's type is
+replaced, for this import only, by a decorator that stores the value's text (a UUID in a
+CHAR(36) or CHAR(32) column, a time in a text column) and reads it back as the value, so
+"unchanged" compares values, not spellings (`A0EE…` and `a0ee…` are one UUID).
+
+JSON documents are always stored as their text: PostgreSQL parses `json`/`jsonb` from it,
+and a document `null` stays distinct from SQL NULL (SQLAlchemy's JSON types would turn
+Python's None, which `json.loads("null")` gives, into one or the other). Two documents are
+equal when their JSON values are: key order, spacing and `1.10` against `1.1` do not count.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import time
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import String, Table, Text, Time, Uuid
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from etl.pipeline.definition import Pipeline
+
+
+class JsonDocument:
+    """A JSON document: its text as written, equal to another by JSON value."""
+
+    __slots__ = ("text", "_frozen")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._frozen: Any = None
+
+    @classmethod
+    def parse(cls, text: str) -> JsonDocument:
+        """The document of `text`; ValueError if it is not JSON (NaN and Infinity are not)."""
+        document = cls(text)
+        document.frozen()
+        return document
+
+    def frozen(self) -> Any:
+        if self._frozen is None:
+            self._frozen = _freeze(json.loads(self.text, parse_float=Decimal, parse_constant=_not_json))
+        return self._frozen
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JsonDocument) and self.frozen() == other.frozen()
+
+    def __hash__(self) -> int:
+        return hash(self.frozen())
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"JsonDocument({self.text!r})"
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable form equal for equal JSON values (booleans kept apart from 0 and 1)."""
+    if isinstance(value, dict):
+        return frozenset((key, _freeze(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return tuple(map(_freeze, value))
+    if isinstance(value, bool) or value is None:
+        return ("literal", value)
+    if isinstance(value, float):  # a driver's parsed document: its float's shortest text
+        return Decimal(repr(value))
+    return value
+
+
+class JsonText(TypeDecorator[JsonDocument]):
+    """A JSON document stored as its text, read back as a JsonDocument."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return value.text if isinstance(value, JsonDocument) else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or isinstance(value, str):
+            return None if value is None else JsonDocument(value)
+        return JsonDocument(json.dumps(value))  # psycopg parses json and jsonb itself
+
+
+class UuidText(TypeDecorator[UUID]):
+    """A UUID in a text column: canonical text (32 hex digits in a CHAR(32)), read back as a UUID."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, hex_digits: bool = False) -> None:
+        super().__init__()
+        self.hex_digits = hex_digits
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, UUID):
+            return value.hex if self.hex_digits else str(value)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        try:
+            return UUID(value) if isinstance(value, str) else value
+        except ValueError:  # not a UUID: compared as the text it is, so it is updated
+            return value
+
+
+class TimeText(TypeDecorator[time]):
+    """A time of day in a text column: ISO 8601 text, read back as a time."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return value.isoformat() if isinstance(value, time) else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        try:
+            return time.fromisoformat(value) if isinstance(value, str) else value
+        except ValueError:
+            return value
+
+
+def use_exact_types(table: Table, pipeline: Pipeline) -> None:
+    """Give the pipeline's uuid, time and json columns of `table` the types that store them exactly."""
+    for column in pipeline.columns:
+        if column.lookup is not None or column.name not in table.c:
+            continue
+        sql_column = table.c[column.name]
+        if column.kind == "json":
+            sql_column.type = JsonText()
+        elif column.kind == "uuid" and not isinstance(sql_column.type, Uuid):
+            sql_column.type = UuidText(hex_digits=getattr(sql_column.type, "length", None) == 32)
+        elif column.kind == "time" and not isinstance(sql_column.type, Time):
+            sql_column.type = TimeText()
