@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from xml.etree.ElementTree import ParseError
 
 from etl.errors import ReadError
 from etl.readers.base import HeaderTest, ReadOptions, Row, Table
@@ -75,6 +76,16 @@ def open_xlsx(
             detected={"format": "xlsx", "sheet": sheet.name, "header_row": str(header.number)},
             sheet=sheet.name,
         )
+
+
+# What a damaged workbook raises from zipfile, zlib, the XML parsers, decoding and
+# openpyxl (KeyError for a missing part, ValueError/TypeError for a malformed value, its
+# InvalidFileException is an Exception subclass raised only for non-workbooks, which
+# open_table has told apart before). Anything else is a bug, not a damaged file.
+DAMAGED_PACKAGE_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile, zlib.error, ParseError, UnicodeError, KeyError, IndexError, ValueError, TypeError,
+    OSError, EOFError,
+)
 
 
 def choose_sheet(path: Path, sheets: Sequence[SheetPart], wanted: str | None) -> SheetPart:
@@ -146,7 +157,7 @@ def _streamed_rows(path: Path, sheet: SheetPart, stack: ExitStack) -> RawRows:
 
     try:
         return stream_rows(path, sheet, stack)
-    except Exception as err:  # a damaged package: zip, inflate (zlib.error), XML or encoding errors
+    except DAMAGED_PACKAGE_ERRORS as err:
         raise ReadError(f"{path}: cannot read sheet {sheet.name!r}: {_first_line(err)}") from None
 
 
@@ -155,7 +166,7 @@ def _openpyxl_rows(path: Path, sheet: SheetPart, stack: ExitStack) -> RawRows:
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except Exception as err:  # openpyxl raises many kinds for damaged packages
+    except DAMAGED_PACKAGE_ERRORS as err:
         raise ReadError(f"{path}: not a readable .xlsx workbook: {_first_line(err)}") from None
     stack.callback(workbook.close)
     worksheet = workbook[sheet.name]
@@ -173,7 +184,7 @@ def _text_rows(path: Path, raw: RawRows) -> Iterator[Row]:
                 yield Row(number, values)
     except ReadError:
         raise
-    except Exception as err:  # a damaged sheet part surfaces while streaming
+    except DAMAGED_PACKAGE_ERRORS as err:  # a damaged sheet part surfaces while streaming
         raise ReadError(f"{path}: row {number + 1}: cannot read the sheet: {_first_line(err)}") from None
 
 
