@@ -72,6 +72,22 @@ def pets_csv(data_dir: Path, rows: int) -> Path:
     return path
 
 
+def pets_folder(data_dir: Path, files: int, rows_per_file: int) -> Path:
+    """A hot folder: `files` pets CSVs (`pets-00.csv`, …) of `rows_per_file` rows each, the
+    first `files * rows_per_file` pets in order (ids never repeat across files)."""
+    folder = data_dir / f"pets-folder-v{GENERATOR_VERSION}-{files}x{rows_per_file}"
+    if folder.exists():
+        return folder
+    partial = folder.with_name(folder.name + ".partial")
+    partial.mkdir(parents=True, exist_ok=True)
+    rows = pet_rows(files * rows_per_file)
+    for number in range(files):
+        _write_csv(partial / f"pets-{number:02d}.csv", ("id", "name", "type", "age"),
+                   (next(rows) for _ in range(rows_per_file)))
+    os.replace(partial, folder)
+    return folder
+
+
 def contacts_csv(data_dir: Path, rows: int) -> Path:
     """A contacts CSV with header nombre,telefono,grupo: groups by name, found by lookup."""
     path = data_dir / f"contacts-v{GENERATOR_VERSION}-{rows}.csv"

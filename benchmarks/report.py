@@ -65,6 +65,8 @@ TARGETS = (
     Target("sqlite", "import-pets-xlsx", "etl import", "pandas read_excel + to_sql", 0.5),
     Target("postgresql", "import-pets-csv", "etl import", "pandas to_sql", 0.25),
     Target("postgresql", "import-pets-csv", "etl import", "psycopg COPY", 3.0),
+    Target("postgresql", "import-pets-folder", "etl import --workers 2",
+           "etl import --workers 1", None),
     Target("mariadb", "import-pets-csv", "etl import", "pandas to_sql", None),
     Target("mariadb", "import-pets-csv", "etl import", "csv + executemany", None),
     Target("mariadb", "import-pets-csv", "etl import", "LOAD DATA LOCAL INFILE", None),

@@ -40,6 +40,8 @@ from benchmarks.report import MemoryPoint, Result, render
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SMOKE_ROWS, SMOKE_XLSX_ROWS = 2_000, 500
 MEMORY_CHECK_FACTOR = 5
+FOLDER_FILES = 40
+"""The hot-folder task: --rows split into 40 files (1M rows: 40 x 25,000)."""
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,11 @@ class Runner:
             "pets_xlsx": datagen.pets_xlsx(data, xlsx_rows),
             "export_db": datagen.pets_csv(data, rows),
             "export_db_xlsx": datagen.pets_csv(data, xlsx_rows),
+            "pets_folder": datagen.pets_folder(data, FOLDER_FILES, rows // FOLDER_FILES),
         }
         self.rows = {"pets_csv": rows, "contacts_csv": rows, "pets_xlsx": xlsx_rows,
-                     "export_db": rows, "export_db_xlsx": xlsx_rows}
+                     "export_db": rows, "export_db_xlsx": xlsx_rows,
+                     "pets_folder": FOLDER_FILES * (rows // FOLDER_FILES)}
 
     def run_task(self, task: Task, database: BenchDatabase, available: set[str]) -> list[Result]:
         source, rows = self.inputs[task.input_name], self.rows[task.input_name]

@@ -2,11 +2,11 @@
 (`etl_import_run`, linked to its run by `etl_run_attempt`) and every committed file content
 (`etl_loaded_file`).
 
-Run rows are written in their own short transactions, so a failed run stays recorded after
-its data was rolled back. The loaded-file row is written inside the file's own data
-transaction, first thing: data and "already imported" commit together, and the unique
-(pipeline, sha256) key makes a second concurrent importer of the same content wait for the
-first and then see the file as imported.
+Run and attempt rows are written in their own short transactions, so a failed attempt
+stays recorded after its data was rolled back. The loaded-file row is written inside the
+file's own data transaction, first thing: data and "already imported" commit together, and
+its unique (pipeline, sha256) key is the last guard of exactly-once (concurrent runs are
+kept apart before that by claims, etl/importing/claims.py).
 """
 
 from __future__ import annotations

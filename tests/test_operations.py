@@ -328,3 +328,24 @@ def test_a_live_claim_is_respected_and_a_dead_one_taken_over(run_etl, db_url: st
     assert json.loads(after.stdout)["files"][0]["status"] == "committed", after.stderr
     assert query(db_url, "SELECT COUNT(*) FROM etl_file_claim") == [(0,)]
     assert query(db_url, "SELECT COUNT(*) FROM pet") == [(4,)]
+
+
+def test_the_same_content_under_two_names_is_imported_once_and_both_archived(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    write_pets(folder / "a.csv", 5_000, 0)
+    (folder / "a-copy.csv").write_bytes((folder / "a.csv").read_bytes())
+    write_pets(folder / "b.csv", 5_000, 10_000)
+    command = ["import", "--db", db_url, "--json", "--workers", "2", "--archive-dir", "archive", "pets", "incoming"]
+    outcomes = run_together(command, tmp_path)
+
+    statuses = Counter()
+    for code, document, err in outcomes:
+        assert code == 0, err
+        for entry in document["files"]:
+            statuses[(Path(entry["path"]).name, entry["status"])] += 1
+    assert statuses[("b.csv", "committed")] == 1
+    assert statuses[("a.csv", "committed")] + statuses[("a-copy.csv", "committed")] == 1
+    assert sorted(p.name for p in (tmp_path / "archive").iterdir()) == ["a-copy.csv", "a.csv", "b.csv"]
+    assert list(folder.iterdir()) == []
+    assert query(db_url, "SELECT COUNT(*) FROM pet") == [(10_000,)]

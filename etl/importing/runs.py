@@ -189,8 +189,11 @@ class FileJob:
             before = ledger.previous_import(connection, name, sha256)
             rejected = ledger.attempts_since(connection, name, sha256, self.context.last_attempt, "rejected")
         if before is not None:
-            during = before.attempt_id is not None and before.attempt_id > self.context.last_attempt
-            note = (f"taken by another run: imported {before.describe()}" if during
+            # The same file, imported by another run while this one went on, is that run's
+            # (to archive too); the same content under another name is this run's to archive.
+            taken = (before.attempt_id is not None and before.attempt_id > self.context.last_attempt
+                     and before.run_id != self.context.run_id and Path(before.path).name == self.source.path.name)
+            note = (f"taken by another run: imported {before.describe()}" if taken
                     else f"already imported {before.describe()}")
             return work.record("skipped", note=note, before=before)
         for run_id, path, started in rejected:
