@@ -86,7 +86,7 @@ class Table:
     warnings: Warnings = field(default_factory=Warnings)
     bytes_read: Callable[[], int | None] = lambda: None
     """How many bytes of the file the reader has consumed so far, for a progress display
-    (None where a reader cannot tell: a workbook read whole)."""
+    (None where a reader cannot tell; today only the CSV reader tells)."""
 
     def column_index(self, position: int) -> int:
         """The 0-based sheet column of value `position` (header cell or row value)."""
