@@ -48,3 +48,26 @@ def test_a_sheet_starting_at_c3_keeps_its_columns_and_rows(tmp_path: Path, engin
     assert found == {"C4": "Tom", "D4": "3", "D6": "5"}
     assert found == {cell.coordinate: str(cell.value) for line in sheet.iter_rows(min_row=4) for cell in line
                      if cell.value is not None}
+
+
+def test_a_workbook_tells_how_far_its_sheet_has_been_read(tmp_path: Path) -> None:
+    """The progress bar's percentage: bytes of the file, growing as the sheet's rows stream."""
+    import xlsxwriter
+
+    path = tmp_path / "big.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Otra").write_row(0, 0, ["a sheet before the one read"])
+    sheet = book.add_worksheet("Mascotas")
+    sheet.write_row(0, 0, ["name", "type", "age"])
+    for number in range(1, 60_001):
+        sheet.write_row(number, 0, [f"pet{number}", "dog", number % 15])
+    book.close()
+    size = path.stat().st_size
+    with open_table(path, ReadOptions(sheet="Mascotas")) as table:
+        seen = []
+        for count, _ in enumerate(table.rows, start=1):
+            if count % 10_000 == 0:
+                seen.append(table.bytes_read())
+    assert all(isinstance(done, int) for done in seen)
+    assert seen == sorted(seen) and len(set(seen)) == len(seen)
+    assert seen[0] < size // 2 and seen[-1] > size * 0.9 and max(seen) <= size  # type: ignore[operator]

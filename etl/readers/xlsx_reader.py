@@ -17,8 +17,9 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 from xml.etree import ElementTree
 
 from etl.errors import ReadError
@@ -54,8 +55,30 @@ def open_xlsx(
     sheet = next(s for s in sheets if s.name == name)
     found = Warnings()
     with ExitStack() as stack:
-        rows = _damage_as_read_error(path, name, lambda: stream_rows(path, sheet, stack, found), SheetDamage)
-        yield sheet_table(path, options, looks_like_header, rows, "xlsx", name, [s.name for s in sheets], found)
+        handle = stack.enter_context(path.open("rb"))
+        bytes_read = _member_progress(handle, path, sheet.part or "")
+        rows = _damage_as_read_error(path, name, lambda: stream_rows(handle, sheet, stack, found), SheetDamage)
+        table = sheet_table(path, options, looks_like_header, rows, "xlsx", name, [s.name for s in sheets], found)
+        yield replace(table, bytes_read=bytes_read)
+
+
+def _member_progress(handle: BinaryIO, path: Path, part: str) -> Callable[[], int | None]:
+    """How far the sheet has been read, in bytes of the whole file (what a progress bar's total
+    is): the shared handle's position inside the sheet's compressed data, scaled to the file
+    size. The sheet is the only part read while its rows stream (the shared strings and
+    styles are read before the first row)."""
+    try:
+        with zipfile.ZipFile(handle) as package:
+            info = package.getinfo(part)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return lambda: None  # the reader itself reports the damage, on its first row
+    size = path.stat().st_size
+    start, length = info.header_offset, max(info.compress_size, 1)
+
+    def done() -> int:
+        return min(size, max(0, (handle.tell() - start) * size // length))
+
+    return done
 
 
 Damage: tuple[type[Exception], ...] = (

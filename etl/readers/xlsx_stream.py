@@ -35,7 +35,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any, NamedTuple, cast
+from typing import IO, Any, BinaryIO, NamedTuple, cast
 from xml.etree import ElementTree
 
 from etl.readers.base import ReadWarning, Warnings
@@ -512,7 +512,7 @@ def number_styles(package: zipfile.ZipFile, part: str | None) -> NumberStyles:
     )
 
 
-def stream_rows(path: Path, sheet: SheetPart, stack: ExitStack, warnings: Warnings) -> RawRows:
+def stream_rows(path: Path | BinaryIO, sheet: SheetPart, stack: ExitStack, warnings: Warnings) -> RawRows:
     """Numbered rows of cell text for `sheet`, as openpyxl's read-only `iter_rows` gives them
     after `reset_dimensions()` (each row as wide as its last cell). The shared strings and
     styles are read here; the sheet itself as the rows are taken. A formula without a
