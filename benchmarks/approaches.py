@@ -7,6 +7,7 @@ and the database shells (`sqlite3`, `psql`) where they are installed.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import sys
 from collections.abc import Callable
@@ -168,8 +169,10 @@ APPROACHES = (
     Approach("psql \\copy", "import-pets-csv", BASELINE, _psql_copy, ("postgresql",), needs="psql"),
     Approach("LOAD DATA LOCAL INFILE", "import-pets-csv", BASELINE, baseline("mariadb_load_data"),
              ("mariadb",)),
-    Approach(DUCKDB_IMPORT, "import-pets-csv", BASELINE, baseline("duckdb_insert"), DUCKDB),
-    Approach(POLARS_IMPORT, "import-pets-csv", BASELINE, baseline("polars_adbc"), ADBC),
+    Approach(DUCKDB_IMPORT, "import-pets-csv", BASELINE, baseline("duckdb_insert"), DUCKDB,
+             needs="python:duckdb"),
+    Approach(POLARS_IMPORT, "import-pets-csv", BASELINE, baseline("polars_adbc"), ADBC,
+             needs="python:polars,adbc_driver_sqlite"),
     Approach("sqlite3 executemany, one call", "import-pets-csv", BASELINE,
              baseline("sqlite_executemany_one_transaction"), ("sqlite",)),
     Approach("csv + executemany", "import-pets-csv", BASELINE, baseline("dbapi_executemany"), ALL),
@@ -200,21 +203,22 @@ APPROACHES = (
     Approach(UPSERT_LIMIT, "upsert-pets-csv", BASELINE, baseline("upsert_mariadb_staging"),
              ("mariadb",)),
     Approach("DuckDB staging + UPDATE … FROM + INSERT", "upsert-pets-csv", BASELINE,
-             baseline("upsert_duckdb"), DUCKDB),
+             baseline("upsert_duckdb"), DUCKDB, needs="python:duckdb"),
     Approach("etl export", "export-pets-csv", ETL, _etl_export, needs="export"),
-    Approach(DUCKDB_EXPORT, "export-pets-csv", BASELINE, baseline("export_csv_duckdb"), DUCKDB),
+    Approach(DUCKDB_EXPORT, "export-pets-csv", BASELINE, baseline("export_csv_duckdb"), DUCKDB,
+             needs="python:duckdb"),
     Approach("sqlite3 shell .mode csv", "export-pets-csv", BASELINE, _sqlite_shell, ("sqlite",),
              needs="sqlite3", stdin=_sqlite_export_script),
     Approach("psql \\copy … TO", "export-pets-csv", BASELINE, _psql_copy_to, ("postgresql",),
              needs="psql"),
     Approach("polars + ADBC write_csv", "export-pets-csv", BASELINE, baseline("export_csv_polars"),
-             ADBC),
+             ADBC, needs="python:polars,adbc_driver_sqlite"),
     Approach("cursor + csv.writer", "export-pets-csv", BASELINE, baseline("export_csv_dbapi")),
     Approach("pandas read_sql + to_csv", "export-pets-csv", BASELINE, baseline("export_csv_pandas")),
     Approach("etl export", "export-pets-xlsx", ETL, _etl_export, needs="export"),
     Approach("pandas to_excel", "export-pets-xlsx", BASELINE, baseline("export_xlsx_pandas")),
     Approach("polars + ADBC write_excel", "export-pets-xlsx", BASELINE,
-             baseline("export_xlsx_polars"), ADBC),
+             baseline("export_xlsx_polars"), ADBC, needs="python:polars,adbc_driver_sqlite"),
     Approach("openpyxl write-only", "export-pets-xlsx", BASELINE, baseline("export_xlsx_openpyxl")),
     Approach("xlsxwriter constant_memory", "export-pets-xlsx", BASELINE,
              baseline("export_xlsx_xlsxwriter")),
@@ -227,4 +231,7 @@ def missing_tool(needs: str | None, etl_commands: set[str]) -> str | None:
         return None
     if needs in ("import", "export"):
         return None if needs in etl_commands else f"`etl {needs}` does not exist yet"
+    if needs.startswith("python:"):
+        absent = [m for m in needs.removeprefix("python:").split(",") if importlib.util.find_spec(m) is None]
+        return f"`{', '.join(absent)}` not installed (pip install -e '.[bench]')" if absent else None
     return None if shutil.which(needs) else f"`{needs}` is not installed"
