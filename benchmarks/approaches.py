@@ -42,6 +42,9 @@ class Task:
     databases: tuple[str, ...]
     count_table: str | None = None
     output_suffix: str | None = None
+    # An upsert: before every run the table is filled from this input (untimed) and gets
+    # the natural key's unique index; afterwards its row count and age total are checked.
+    prefill: str | None = None
 
     @property
     def is_export(self) -> bool:
@@ -71,10 +74,14 @@ TASKS = (
          count_table="pet"),
     Task("import-pets-folder", "Import a folder of 40 pets CSVs, one transaction each", ("pet",),
          "pets_folder", ("sqlite", "postgresql", "mariadb"), count_table="pet"),
-    Task("export-pets-csv", "Export pets to CSV", ("pet",), "export_db", ("sqlite",),
-         output_suffix=".csv"),
-    Task("export-pets-xlsx", "Export pets to XLSX", ("pet",), "export_db_xlsx", ("sqlite",),
-         output_suffix=".xlsx"),
+    Task("upsert-pets-csv",
+         "Upsert pets CSV into a full table (10% changed, 10% new, key name+type, no id)",
+         ("pet",), "upsert_csv", ("sqlite", "postgresql", "mariadb"), count_table="pet",
+         prefill="pets_csv"),
+    Task("export-pets-csv", "Export pets to CSV", ("pet",), "export_db",
+         ("sqlite", "postgresql", "mariadb"), output_suffix=".csv"),
+    Task("export-pets-xlsx", "Export pets to XLSX", ("pet",), "export_db_xlsx",
+         ("sqlite", "postgresql", "mariadb"), output_suffix=".xlsx"),
 )
 TASKS_BY_KEY = {task.key: task for task in TASKS}
 
@@ -126,17 +133,30 @@ def _sqlite_export_script(context: Context) -> Path:
     return script
 
 
-def _psql_copy(context: Context) -> list[str]:
+def _psql(context: Context, command: str) -> list[str]:
     url = make_url(context.database.url)
-    command = (
-        f"\\copy pet (id, name, type, age) FROM '{context.source}' WITH (FORMAT csv, HEADER true)"
-    )
     return ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "127.0.0.1",
             "-p", str(url.port or 5432), "-U", url.username or "postgres",
             "-d", url.database or "", "-c", command]
 
 
+def _psql_copy(context: Context) -> list[str]:
+    return _psql(context, f"\\copy pet (id, name, type, age) FROM '{context.source}' "
+                          "WITH (FORMAT csv, HEADER true)")
+
+
+def _psql_copy_to(context: Context) -> list[str]:
+    return _psql(context, "\\copy (SELECT id, name, type, age FROM pet ORDER BY id) "
+                          f"TO '{context.output}' WITH (FORMAT csv, HEADER true)")
+
+
 ALL = ("sqlite", "postgresql", "mariadb")
+DUCKDB = ("sqlite", "postgresql")  # the scanners PyPI has wheels for
+ADBC = ("sqlite", "postgresql")    # the ADBC drivers PyPI has
+# The names of the issue-18 baselines, used by the report's targets.
+DUCKDB_IMPORT, POLARS_IMPORT = "DuckDB read_csv → INSERT", "polars + ADBC"
+UPSERT_LIMIT = "limit: staging table + set-based upsert"
+DUCKDB_EXPORT = "DuckDB COPY … TO"
 APPROACHES = (
     Approach("etl import", "import-pets-csv", ETL, _etl_import("pets"), needs="import"),
     Approach("etl import --force (all unchanged)", "import-pets-csv", ETL,
@@ -148,6 +168,10 @@ APPROACHES = (
     Approach("psql \\copy", "import-pets-csv", BASELINE, _psql_copy, ("postgresql",), needs="psql"),
     Approach("LOAD DATA LOCAL INFILE", "import-pets-csv", BASELINE, baseline("mariadb_load_data"),
              ("mariadb",)),
+    Approach(DUCKDB_IMPORT, "import-pets-csv", BASELINE, baseline("duckdb_insert"), DUCKDB),
+    Approach(POLARS_IMPORT, "import-pets-csv", BASELINE, baseline("polars_adbc"), ADBC),
+    Approach("sqlite3 executemany, one call", "import-pets-csv", BASELINE,
+             baseline("sqlite_executemany_one_transaction"), ("sqlite",)),
     Approach("csv + executemany", "import-pets-csv", BASELINE, baseline("dbapi_executemany"), ALL),
     Approach("Core executemany/10k", "import-pets-csv", BASELINE, baseline("core_executemany"), ALL),
     Approach("pandas to_sql", "import-pets-csv", BASELINE, baseline("pandas_to_sql"), ALL),
@@ -168,13 +192,29 @@ APPROACHES = (
              baseline("xlsx_openpyxl_executemany")),
     Approach("calamine + executemany", "import-pets-xlsx", BASELINE,
              baseline("xlsx_calamine_executemany")),
+    Approach("etl import", "upsert-pets-csv", ETL, _etl_import("pets"), needs="import"),
+    Approach(UPSERT_LIMIT, "upsert-pets-csv", BASELINE, baseline("upsert_sqlite_staging"),
+             ("sqlite",)),
+    Approach(UPSERT_LIMIT, "upsert-pets-csv", BASELINE, baseline("upsert_postgresql_staging"),
+             ("postgresql",)),
+    Approach(UPSERT_LIMIT, "upsert-pets-csv", BASELINE, baseline("upsert_mariadb_staging"),
+             ("mariadb",)),
+    Approach("DuckDB staging + UPDATE … FROM + INSERT", "upsert-pets-csv", BASELINE,
+             baseline("upsert_duckdb"), DUCKDB),
     Approach("etl export", "export-pets-csv", ETL, _etl_export, needs="export"),
+    Approach(DUCKDB_EXPORT, "export-pets-csv", BASELINE, baseline("export_csv_duckdb"), DUCKDB),
     Approach("sqlite3 shell .mode csv", "export-pets-csv", BASELINE, _sqlite_shell, ("sqlite",),
              needs="sqlite3", stdin=_sqlite_export_script),
+    Approach("psql \\copy … TO", "export-pets-csv", BASELINE, _psql_copy_to, ("postgresql",),
+             needs="psql"),
+    Approach("polars + ADBC write_csv", "export-pets-csv", BASELINE, baseline("export_csv_polars"),
+             ADBC),
     Approach("cursor + csv.writer", "export-pets-csv", BASELINE, baseline("export_csv_dbapi")),
     Approach("pandas read_sql + to_csv", "export-pets-csv", BASELINE, baseline("export_csv_pandas")),
     Approach("etl export", "export-pets-xlsx", ETL, _etl_export, needs="export"),
     Approach("pandas to_excel", "export-pets-xlsx", BASELINE, baseline("export_xlsx_pandas")),
+    Approach("polars + ADBC write_excel", "export-pets-xlsx", BASELINE,
+             baseline("export_xlsx_polars"), ADBC),
     Approach("openpyxl write-only", "export-pets-xlsx", BASELINE, baseline("export_xlsx_openpyxl")),
     Approach("xlsxwriter constant_memory", "export-pets-xlsx", BASELINE,
              baseline("export_xlsx_xlsxwriter")),

@@ -24,6 +24,8 @@ from urllib.parse import unquote, urlsplit
 CHUNK = 10_000
 PET_COLUMNS = ("id", "name", "type", "age")
 EXPORT_QUERY = "SELECT id, name, type, age FROM pet ORDER BY id"
+# The upsert file's columns; (name, type) is the natural key (a unique index on every database).
+UPSERT_COLUMNS = ("name", "type", "age")
 
 Baseline = Callable[[str, Path], None]
 
@@ -113,6 +115,55 @@ class _GroupIds:
         return found
 
 
+def _duckdb_attached(url: str) -> Any:
+    """A DuckDB connection with the database at `url` attached as `db`. The scanner
+    extensions come from their PyPI wheels (duckdb-extension-sqlite-scanner /
+    -postgres-scanner): DuckDB cannot download extensions here, so LOAD takes the file."""
+    from importlib import resources
+
+    import duckdb
+
+    parts = urlsplit(url)
+    backend = parts.scheme.split("+")[0]
+    extension = {"sqlite": "sqlite_scanner", "postgresql": "postgres_scanner"}[backend]
+    library = (resources.files(f"duckdb_extension_{extension}") / "extensions"
+               / f"v{duckdb.__version__}" / f"{extension}.duckdb_extension")
+    connection = duckdb.connect()
+    connection.execute(f"LOAD '{library}'")
+    if backend == "sqlite":
+        connection.execute(f"ATTACH '{unquote(parts.path[1:])}' AS db (TYPE sqlite)")
+    else:
+        dsn = (f"host={parts.hostname} port={parts.port or 5432} user={parts.username} "
+               f"dbname={parts.path.lstrip('/')}" + (f" password={parts.password}" if parts.password else ""))
+        connection.execute(f"ATTACH '{dsn}' AS db (TYPE postgres)")
+    return connection
+
+
+def _adbc_connect(url: str) -> Any:
+    """An ADBC DB-API connection (not autocommit: one transaction) for an SQLAlchemy-style URL."""
+    parts = urlsplit(url)
+    backend = parts.scheme.split("+")[0]
+    if backend == "sqlite":
+        import adbc_driver_sqlite.dbapi
+
+        return adbc_driver_sqlite.dbapi.connect(unquote(parts.path[1:]))
+    import adbc_driver_postgresql.dbapi
+
+    credentials = parts.username + (f":{parts.password}" if parts.password else "")
+    return adbc_driver_postgresql.dbapi.connect(
+        f"postgresql://{credentials}@{parts.hostname}:{parts.port or 5432}{parts.path}"
+    )
+
+
+def _duckdb_csv(path: Path, columns: dict[str, str]) -> str:
+    """DuckDB's read_csv of `path` with the given column types (as the table has them)."""
+    spec = ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items())
+    return f"read_csv('{path}', header = true, columns = {{{spec}}})"
+
+
+PET_TYPES = {"id": "INTEGER", "name": "VARCHAR", "type": "VARCHAR", "age": "INTEGER"}
+
+
 # ---- CSV imports --------------------------------------------------------------------------
 
 def dbapi_executemany(url: str, source: Path) -> None:
@@ -195,6 +246,36 @@ def mariadb_load_data(url: str, source: Path) -> None:
     connection.close()
 
 
+def duckdb_insert(url: str, source: Path) -> None:
+    """DuckDB read_csv → INSERT INTO the attached SQLite/PostgreSQL table, one transaction."""
+    connection = _duckdb_attached(url)
+    connection.execute("BEGIN")
+    connection.execute(f"INSERT INTO db.pet (id, name, type, age) SELECT * FROM {_duckdb_csv(source, PET_TYPES)}")
+    connection.execute("COMMIT")
+    connection.close()
+
+
+def polars_adbc(url: str, source: Path) -> None:
+    """polars read_csv → DataFrame.write_database(engine="adbc") appending to the table."""
+    import polars as pl
+
+    frame = pl.read_csv(source, schema={"id": pl.Int32, "name": pl.String, "type": pl.String,
+                                        "age": pl.Int32})
+    connection = _adbc_connect(url)
+    frame.write_database("pet", connection, if_table_exists="append", engine="adbc")
+    connection.commit()
+    connection.close()
+
+
+def sqlite_executemany_one_transaction(url: str, source: Path) -> None:
+    """sqlite3 only: csv.reader straight into one executemany in one transaction (what the
+    sqlite3 shell's .import does, minus the shell)."""
+    connection, mark = _dbapi_connect(url)
+    connection.executemany(_insert_sql("pet", PET_COLUMNS, mark), map(_pet_values, _csv_records(source)))
+    connection.commit()
+    connection.close()
+
+
 def contacts_dbapi_executemany(url: str, source: Path) -> None:
     """Contacts: csv module + executemany, group names resolved through a dict."""
     connection, mark = _dbapi_connect(url)
@@ -229,6 +310,85 @@ def contacts_pandas_to_sql(url: str, source: Path) -> None:
                 "contactos", connection, if_exists="append", index=False
             )
     engine.dispose()
+
+
+# ---- upserts: the "limit" (a staging table and one set-based statement) ---------------------
+
+def _upsert_values(row: list[str]) -> tuple[str, str, int | None]:
+    name, kind, age = row
+    return name, kind, int(age) if age else None
+
+
+def upsert_sqlite_staging(url: str, source: Path) -> None:
+    """SQLite: executemany into a TEMP staging table, then one INSERT … SELECT … ON CONFLICT
+    (name, type) DO UPDATE … WHERE the age changed, one transaction."""
+    connection, mark = _dbapi_connect(url)
+    connection.execute("CREATE TEMP TABLE staging (name TEXT, type TEXT, age INTEGER)")
+    connection.executemany(_insert_sql("staging", UPSERT_COLUMNS, mark),
+                           map(_upsert_values, _csv_records(source)))
+    connection.execute(
+        "INSERT INTO pet (name, type, age) SELECT name, type, age FROM staging WHERE true "
+        "ON CONFLICT (name, type) DO UPDATE SET age = excluded.age WHERE pet.age IS NOT excluded.age"
+    )
+    connection.commit()
+    connection.close()
+
+
+def upsert_postgresql_staging(url: str, source: Path) -> None:
+    """PostgreSQL: COPY the file into a TEMP staging table, then INSERT … ON CONFLICT
+    (name, type) DO UPDATE … WHERE age IS DISTINCT FROM the new one, one transaction."""
+    connection, _ = _dbapi_connect(url)
+    with connection.cursor() as cursor, source.open("rb") as handle:
+        cursor.execute("CREATE TEMP TABLE staging (name varchar, type varchar, age integer) ON COMMIT DROP")
+        with cursor.copy("COPY staging (name, type, age) FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            while block := handle.read(1 << 20):
+                copy.write(block)
+        cursor.execute(
+            "INSERT INTO pet (name, type, age) SELECT name, type, age FROM staging "
+            "ON CONFLICT (name, type) DO UPDATE SET age = EXCLUDED.age "
+            "WHERE pet.age IS DISTINCT FROM EXCLUDED.age"
+        )
+    connection.commit()
+    connection.close()
+
+
+def upsert_mariadb_staging(url: str, source: Path) -> None:
+    """MariaDB: LOAD DATA LOCAL INFILE into a TEMPORARY staging table, then INSERT … SELECT …
+    ON DUPLICATE KEY UPDATE (an unchanged row is left as it is), one transaction."""
+    connection, _ = _dbapi_connect(url)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE staging (name varchar(255), type varchar(255), age int)")
+        cursor.execute(
+            "LOAD DATA LOCAL INFILE %s INTO TABLE staging CHARACTER SET utf8mb4 "
+            "FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' LINES TERMINATED BY '\\n' "
+            "IGNORE 1 LINES (name, type, age)",
+            (str(source),),
+        )
+        cursor.execute(
+            "INSERT INTO pet (name, type, age) SELECT name, type, age FROM staging "
+            "ON DUPLICATE KEY UPDATE age = VALUES(age)"
+        )
+    connection.commit()
+    connection.close()
+
+
+def upsert_duckdb(url: str, source: Path) -> None:
+    """DuckDB: read_csv into a staging table, then UPDATE … FROM for the changed rows and
+    INSERT … anti-join for the new ones into the attached table, one transaction."""
+    connection = _duckdb_attached(url)
+    columns = {"name": "VARCHAR", "type": "VARCHAR", "age": "INTEGER"}
+    connection.execute(f"CREATE TEMP TABLE staging AS SELECT * FROM {_duckdb_csv(source, columns)}")
+    connection.execute("BEGIN")
+    connection.execute(
+        "UPDATE db.pet SET age = s.age FROM staging s WHERE pet.name = s.name AND pet.type = s.type "
+        "AND pet.age IS DISTINCT FROM s.age"
+    )
+    connection.execute(
+        "INSERT INTO db.pet (name, type, age) SELECT s.name, s.type, s.age FROM staging s "
+        "ANTI JOIN db.pet p ON p.name = s.name AND p.type = s.type"
+    )
+    connection.execute("COMMIT")
+    connection.close()
 
 
 # ---- XLSX imports -----------------------------------------------------------------------
@@ -292,6 +452,32 @@ def export_csv_dbapi(url: str, target: Path) -> None:
     connection.close()
 
 
+def export_csv_duckdb(url: str, target: Path) -> None:
+    """DuckDB COPY (SELECT … FROM the attached table ORDER BY id) TO 'file' (HEADER)."""
+    connection = _duckdb_attached(url)
+    query = EXPORT_QUERY.replace("FROM pet", "FROM db.pet")
+    connection.execute(f"COPY ({query}) TO '{target}' (FORMAT csv, HEADER)")
+    connection.close()
+
+
+def export_csv_polars(url: str, target: Path) -> None:
+    """polars read_database (ADBC) + write_csv."""
+    import polars as pl
+
+    connection = _adbc_connect(url)
+    pl.read_database(EXPORT_QUERY, connection).write_csv(target)
+    connection.close()
+
+
+def export_xlsx_polars(url: str, target: Path) -> None:
+    """polars read_database (ADBC) + write_excel (XlsxWriter underneath)."""
+    import polars as pl
+
+    connection = _adbc_connect(url)
+    pl.read_database(EXPORT_QUERY, connection).write_excel(target, worksheet="pet")
+    connection.close()
+
+
 def export_xlsx_pandas(url: str, target: Path) -> None:
     """pandas read_sql + to_excel (its default xlsx engine: xlsxwriter when installed)."""
     import pandas as pd
@@ -344,9 +530,12 @@ BASELINES: dict[str, Baseline] = {
     function.__name__: function
     for function in (
         dbapi_executemany, core_executemany, orm_bulk_insert, pandas_to_sql, postgresql_copy,
-        mariadb_load_data, contacts_dbapi_executemany, contacts_pandas_to_sql,
+        mariadb_load_data, duckdb_insert, polars_adbc, sqlite_executemany_one_transaction,
+        contacts_dbapi_executemany, contacts_pandas_to_sql,
+        upsert_sqlite_staging, upsert_postgresql_staging, upsert_mariadb_staging, upsert_duckdb,
         xlsx_pandas_to_sql, xlsx_openpyxl_executemany, xlsx_calamine_executemany,
-        export_csv_pandas, export_csv_dbapi, export_xlsx_pandas, export_xlsx_openpyxl,
+        export_csv_pandas, export_csv_dbapi, export_csv_duckdb, export_csv_polars,
+        export_xlsx_pandas, export_xlsx_polars, export_xlsx_openpyxl,
         export_xlsx_xlsxwriter,
     )
 }

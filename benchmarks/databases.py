@@ -12,13 +12,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, func, select, table, text
+from sqlalchemy import Engine, column as column_clause, create_engine, func, select, table, text
 from sqlalchemy.engine import make_url
 
 from etl.db import make_engine
 from etl.schema import ensure_target_tables
 
-BENCH_DATABASE = "etl_bench"
+# ETL_BENCH_DATABASE: a private name for trying the harness while someone else benchmarks.
+BENCH_DATABASE = os.environ.get("ETL_BENCH_DATABASE", "etl_bench")
+NATURAL_KEY_INDEX = "pet_name_type"
 SERVER_URLS = {
     "postgresql": os.environ.get(
         "ETL_BENCH_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -59,6 +61,31 @@ class BenchDatabase:
         try:
             with engine.connect() as connection:
                 return connection.execute(select(func.count()).select_from(table(table_name))).scalar_one()
+        finally:
+            engine.dispose()
+
+    def total(self, table_name: str, column: str) -> int:
+        """SUM(column) of the table (0 when empty): checks what an upsert changed."""
+        engine = make_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                found = connection.execute(
+                    select(func.coalesce(func.sum(column_clause(column)), 0)).select_from(table(table_name))
+                ).scalar_one()
+                return int(found)
+        finally:
+            engine.dispose()
+
+    def add_natural_key(self) -> None:
+        """A unique index on pet (name, type): what an upsert on the natural key needs
+        (ON CONFLICT / ON DUPLICATE KEY name it), given to every approach alike."""
+        self.execute(f"CREATE UNIQUE INDEX {NATURAL_KEY_INDEX} ON pet (name, type)")
+
+    def execute(self, statement: str) -> None:
+        engine = make_engine(self.url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(statement))
         finally:
             engine.dispose()
 

@@ -8,6 +8,7 @@ a generator changes.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import random
 from collections.abc import Iterator
@@ -62,6 +63,45 @@ def contact_rows(rows: int) -> Iterator[tuple[str, str, str]]:
         phone = f"0{PHONE_PREFIXES[index % prefixes]}{local:07d}"
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} {rng.choice(LAST_NAMES)}"
         yield name, phone, rng.choice(GROUPS)
+
+
+# The upsert input: every UPSERT_SHARE-th row of the table is new, and as many are changed.
+UPSERT_SHARE = 10
+
+
+def upsert_rows(rows: int) -> Iterator[tuple[str, str, int]]:
+    """name, type, age for upserting into a table of `pet_rows(rows)`, matched on (name, type):
+    of every 10 base rows, one is replaced by a new pet (so that table row is not in the
+    file), one gets another age, eight come back unchanged. No id column: the key decides."""
+    rng = random.Random(SEED + 2)
+    for number, name, kind, age in pet_rows(rows):
+        place = number % UPSERT_SHARE
+        if place == 0:
+            yield f"{rng.choice(PET_NAMES)} {rows + number // UPSERT_SHARE}", rng.choice(PET_TYPES), age
+        elif place == UPSERT_SHARE // 2:
+            yield name, kind, (age + 1) % 25
+        else:
+            yield name, kind, age
+
+
+@functools.cache
+def upsert_expectation(rows: int) -> tuple[int, int]:
+    """(row count, sum of ages) of the `pet_rows(rows)` table once the upsert file is in."""
+    new = age_sum = 0
+    for (number, _, _, before), (_, _, after) in zip(pet_rows(rows), upsert_rows(rows)):
+        if number % UPSERT_SHARE == 0:  # the table keeps its row, and the new one joins it
+            new += 1
+            age_sum += before
+        age_sum += after
+    return rows + new, age_sum
+
+
+def upsert_csv(data_dir: Path, rows: int) -> Path:
+    """The upsert CSV (name,type,age) for a `rows`-row pets table: 10% changed, 10% new."""
+    path = data_dir / f"pets-upsert-v{GENERATOR_VERSION}-{rows}.csv"
+    if not path.exists():
+        _write_csv(path, ("name", "type", "age"), upsert_rows(rows))
+    return path
 
 
 def pets_csv(data_dir: Path, rows: int) -> Path:

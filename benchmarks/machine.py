@@ -10,7 +10,8 @@ from importlib import metadata
 from pathlib import Path
 
 LIBRARIES = ("SQLAlchemy", "pandas", "openpyxl", "XlsxWriter", "python-calamine", "psycopg",
-             "PyMySQL", "typer")
+             "PyMySQL", "typer", "duckdb", "polars", "pyarrow", "adbc-driver-sqlite",
+             "adbc-driver-postgresql")
 
 
 def cpu_model() -> str:

@@ -10,7 +10,14 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from benchmarks.approaches import ETL, TASKS_BY_KEY
+from benchmarks.approaches import (
+    DUCKDB_EXPORT,
+    DUCKDB_IMPORT,
+    ETL,
+    POLARS_IMPORT,
+    TASKS_BY_KEY,
+    UPSERT_LIMIT,
+)
 
 RSS_LIMIT_MB = 150.0
 MEMORY_GROWTH_LIMIT = 1.15
@@ -71,6 +78,27 @@ TARGETS = (
     Target("mariadb", "import-pets-csv", "etl import", "csv + executemany", None),
     Target("mariadb", "import-pets-csv", "etl import", "LOAD DATA LOCAL INFILE", None),
     Target("mariadb", "import-contacts-csv", "etl import", "pandas to_sql", None),
+    # Issue 18: the tools people pick instead of pandas, and the set-based upsert limit.
+    Target("sqlite", "import-pets-csv", "etl import", DUCKDB_IMPORT, 1.5),
+    Target("sqlite", "import-pets-csv", "etl import", POLARS_IMPORT, None),
+    Target("postgresql", "import-pets-csv", "etl import", DUCKDB_IMPORT, 1.5),
+    Target("postgresql", "import-pets-csv", "etl import", "psycopg COPY", 2.0),
+    Target("postgresql", "import-pets-csv", "etl import", POLARS_IMPORT, None),
+    Target("sqlite", "upsert-pets-csv", "etl import", UPSERT_LIMIT, 1.2),
+    Target("postgresql", "upsert-pets-csv", "etl import", UPSERT_LIMIT, 1.2),
+    Target("mariadb", "upsert-pets-csv", "etl import", UPSERT_LIMIT, 1.2),
+    Target("sqlite", "import-pets-csv", "etl import --force (all unchanged)", "etl import", 1.0),
+    Target("postgresql", "import-pets-csv", "etl import --force (all unchanged)", "etl import", 1.0),
+    Target("mariadb", "import-pets-csv", "etl import --force (all unchanged)", "etl import", 1.0),
+    Target("postgresql", "import-contacts-csv", "etl import", "etl import", 1.5,
+           versus_task="import-pets-csv"),
+    Target("sqlite", "export-pets-csv", "etl export", DUCKDB_EXPORT, 1.5),
+    Target("postgresql", "export-pets-csv", "etl export", DUCKDB_EXPORT, None),
+    Target("postgresql", "export-pets-csv", "etl export", "psql \\copy … TO", None),
+    Target("mariadb", "export-pets-csv", "etl export", "cursor + csv.writer", None),
+    Target("sqlite", "export-pets-xlsx", "etl export", "pandas to_excel", 0.5),
+    Target("postgresql", "export-pets-xlsx", "etl export", "pandas to_excel", None),
+    Target("mariadb", "export-pets-xlsx", "etl export", "pandas to_excel", None),
 )
 
 
@@ -144,9 +172,12 @@ def target_rows(results: Sequence[Result]) -> list[list[str]]:
             continue
         ratio = fmt_ratio(ours.seconds, theirs.seconds)
         limit = f"≤ {target.limit}" if target.limit is not None else "reported"
+        versus = target.versus
+        if target.versus_task:
+            versus += f" ({TASKS_BY_KEY[target.versus_task].title})"
         rows.append([
             target.database, TASKS_BY_KEY[target.task].title,
-            f"{target.approach} ÷ {target.versus}", ratio, limit, _mark(ratio, target.limit),
+            f"{target.approach} ÷ {versus}", ratio, limit, _mark(ratio, target.limit),
         ])
     for result in results:
         if result.role == ETL:

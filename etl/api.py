@@ -212,7 +212,7 @@ class Database:
         first = files[0]
         if first.is_dir():
             raise UsageError(f"{first}: --table imports files; name them (a folder has no header to read)")
-        if inspect(self.engine).has_table(table):
+        if inspect(self.read_only_engine).has_table(table):  # asking creates no database file
             names = [c["name"] for c in inspect(self.engine).get_columns(table)]
             header = _header_of(first, import_options(dict(options)).read, names)  # type: ignore[arg-type]
             with self.engine.connect() as connection:

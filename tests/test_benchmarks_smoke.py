@@ -77,9 +77,30 @@ def test_smoke_run_marks_targets_and_memory_check(smoke_report: str) -> None:
     targets = smoke_report.split("## Targets", 1)[1].split("##", 1)[0]
     assert "etl import ÷ pandas to_sql" in targets and "≤ 0.75" in targets
     assert "etl export ÷ pandas to_excel" in targets and "≤ 0.6" in targets
+    for issue_18 in ("etl import ÷ DuckDB read_csv → INSERT | ", "etl export ÷ DuckDB COPY … TO | ",
+                     "etl import ÷ limit: staging table + set-based upsert | "):
+        assert issue_18 in targets
     memory = smoke_report.split("## Memory does not grow", 1)[1]
     assert "| etl import (CSV) | 2,000 |" in memory and "| 10,000 |" in memory
     assert "| etl export (CSV) | 2,000 |" in memory
+    assert "| etl import (upsert CSV) | 2,000 |" in memory
+
+
+def test_upsert_input_changes_a_tenth_and_adds_a_tenth(tmp_path: Path) -> None:
+    base = {(name, kind): age for _, name, kind, age in datagen.pet_rows(2_000)}
+    with datagen.upsert_csv(tmp_path, 2_000).open(encoding="utf-8", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    assert list(records[0]) == ["name", "type", "age"]
+    keys = [(r["name"], r["type"]) for r in records]
+    assert len(records) == 2_000 and len(set(keys)) == 2_000
+    new = [r for r in records if (r["name"], r["type"]) not in base]
+    changed = [r for r in records if base.get((r["name"], r["type"]), int(r["age"])) != int(r["age"])]
+    assert len(new) == len(changed) == 200
+    count, age_sum = datagen.upsert_expectation(2_000)
+    assert count == 2_200
+    assert age_sum == sum(base.values()) + sum(
+        int(r["age"]) - base.get((r["name"], r["type"]), 0) for r in records
+    )
 
 
 def test_generated_data_is_deterministic_and_realistic(tmp_path: Path) -> None:

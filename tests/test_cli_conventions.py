@@ -108,6 +108,7 @@ FAILS_BEFORE_DATA = [
     (["report", "contacts-by-group", "r.xlsx"], 2, "no such table"),
     (["import", "pest", "x.csv"], 2, "unknown pipeline 'pest'"),
     (["import", "pets", "missing.csv"], 2, "no such file or folder: missing.csv"),
+    (["import", "--table", "nope", str(SAMPLE_DATA / "pets.csv")], 2, "table 'nope' does not exist"),
     (["history"], 0, ""),
 ]
 

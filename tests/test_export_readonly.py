@@ -166,3 +166,20 @@ def test_error_reason_of_an_error_without_a_message() -> None:
     from etl.db import error_reason
 
     assert error_reason(DBAPIError("SELECT 1", None, Exception())) == "Exception"
+
+
+@pytest.mark.parametrize("sql", ["SELECT p.drop, p.merge FROM pet AS p", "VALUES (1), (2)",
+                                 'SELECT name AS "grant" FROM pet WHERE type IN (SELECT type FROM pet)'])
+def test_parsed_check_accepts_reads_that_use_writing_words(sql: str) -> None:
+    """Parsed, not scanned: a column named `drop` is a column."""
+    check_select(sql)
+
+
+@pytest.mark.parametrize(("sql", "word"), [
+    ("WITH gone AS (DELETE FROM pet RETURNING id) SELECT * FROM gone", "DELETE"),
+    ("SELECT * FROM (SELECT dblink('dbname=test', 'SELECT 1')) AS d", "DBLINK"),
+    ("SELECT 1 FOR SHARE", "FOR UPDATE/SHARE"),
+])
+def test_parsed_check_finds_writes_inside_a_query(sql: str, word: str) -> None:
+    with pytest.raises(ReadOnlyViolation, match=f"{word} is not allowed"):
+        check_select(sql)

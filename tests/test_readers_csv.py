@@ -258,8 +258,9 @@ def test_workbook_named_csv_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("old.xls", "legacy Excel 97-2003 (.xls) files are not supported; open it in Excel"),
-        ("sheet.ods", "unsupported file format (.ods)"),
+        ("old.xls", "not a binary Excel 97-2003 workbook (web page or XML saved as .xls?)"),
+        ("sheet.ods", "not a .ods workbook (the file is not a zip package)"),
+        ("sheet.numbers", "unsupported file format (.numbers)"),
         ("noext", "unsupported file format (no extension)"),
     ],
 )

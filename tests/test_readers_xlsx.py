@@ -1,6 +1,6 @@
-"""XLSX reading through every engine (python-calamine, the project's streaming reader, and
-openpyxl's read-only mode, the reference) and the automatic choice between them: cell text, sheet row numbers, header location, sheet
-choice, stale dimensions, and a clear ReadError for workbooks that cannot be read."""
+"""XLSX reading by the streaming reader (the one .xlsx engine) and by python-calamine (the
+engine of .xls/.xlsb/.ods, held to the same rules): cell text, sheet row numbers, header
+location, sheet choice, stale dimensions, and a clear ReadError for unreadable workbooks."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from etl.readers import xlsx_reader
 from etl.readers.xlsx_package import list_sheets
 from etl.readers.xlsx_reader import open_xlsx
 
-ENGINES = ["auto", "calamine", "stream", "openpyxl"]
+ENGINES = ["stream", "calamine"]
 PETS_HEADER = header_test(["name", "nombre", "type", "tipo", "age", "edad"])
 
 
@@ -52,7 +52,7 @@ def patch_part(path: Path, part: str, edit: Callable[[str], str]) -> Path:
     return path
 
 
-def read(path: Path, engine: str = "auto", options: ReadOptions = ReadOptions(), looks=None):
+def read(path: Path, engine: str = "stream", options: ReadOptions = ReadOptions(), looks=None):
     with open_xlsx(path, options, looks, engine) as table:  # type: ignore[arg-type]
         return table.header, list(table.rows), table.detected
 
@@ -106,7 +106,7 @@ def test_cached_formula_values_and_error_cells(tmp_path: Path, engine: str) -> N
         .replace("<c r=\"B2\"><f>1/0</f><v /></c>", "<c r=\"B2\" t=\"e\"><f>1/0</f><v>#DIV/0!</v></c>"),
     )
     header, rows, _ = read(path, engine)
-    # calamine alone empties error cells; that is why `auto` hands such sheets to openpyxl.
+    # calamine empties error cells: one reason .xlsx is read by the stream reader alone.
     expected_error = "" if engine == "calamine" else "#DIV/0!"
     assert rows == [Row(2, ("2", expected_error))]
 
@@ -173,18 +173,6 @@ def test_empty_sheet_and_header_only(tmp_path: Path, engine: str) -> None:
         "'Cabecera')"
     )
     assert read(path, engine, ReadOptions(sheet="Cabecera"))[:2] == (("a", "b"), [])
-
-
-def test_auto_engine_choice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    plain = make_workbook(tmp_path / "p.xlsx", {"S": {"A1": "a", "A2": 1}})
-    sheet = list_sheets(plain)[0]
-    assert xlsx_reader._engine_for(plain, sheet) == "calamine"
-    monkeypatch.setattr(xlsx_reader, "CALAMINE_MAX_XML_BYTES", sheet.xml_size - 1)
-    assert xlsx_reader._engine_for(plain, sheet) == "stream"
-    monkeypatch.undo()
-    errors = patch_part(plain, "xl/worksheets/sheet1.xml",
-                        lambda xml: xml.replace('<c r="A2" t="n"><v>1</v></c>', '<c r="A2" t="e"><v>#N/A</v></c>'))
-    assert xlsx_reader._engine_for(errors, list_sheets(errors)[0]) == "stream"
 
 
 @pytest.mark.parametrize(

@@ -213,7 +213,7 @@ def _debug_enabled() -> bool:
 
 def fail(message: str, exit_code: int, log: Log | None = None) -> typer.Exit:
     """Print one error line on stderr and return the Exit to raise."""
-    (log or Log(sys.stderr, timestamps=False)).line(f"etl: error: {printable(message)}")
+    (log or Log("stderr", timestamps=False)).line(f"etl: error: {printable(message)}")
     return typer.Exit(exit_code)
 
 
@@ -237,7 +237,7 @@ def error_boundary(func: F, json_collection: str | None = None, timestamps: bool
                 traceback.print_exception(err, file=sys.stderr)
             if json_collection is not None and kwargs.get("as_json"):
                 print_json({json_collection: [], "error": error_document(message, code)})
-            raise fail(message, code, Log(sys.stderr) if timestamps else None) from None
+            raise fail(message, code, Log("stderr") if timestamps else None) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -92,7 +92,7 @@ def import_command(
         raise typer.BadParameter("name at least one file (or folder) to import", param_hint="PATH")
     if (create or key) and not table:
         raise typer.BadParameter("--create and --key go with --table NAME", param_hint="--table")
-    out, err = Log(sys.stdout), Log(sys.stderr)
+    out, err = Log("stdout"), Log("stderr")
     report = ImportReport(out, err, dry_run=dry_run, silent=as_json)
     cancel = Cancel()
     options: ImportKeywords = dict(

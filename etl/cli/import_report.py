@@ -158,9 +158,11 @@ class ProgressBar:
             return
         if path not in self._reading:  # hashing is over: the bar starts again for the reading
             self._reading.add(path)
-            self.progress.reset(task, description=path.name,
-                                total=self._sizes.get(path) if done is not None else None)
-        self.progress.update(task, rows=rows, **({"completed": done} if done is not None else {}))
+            self.progress.reset(task, description=path.name, total=None)
+        if done is None:
+            self.progress.update(task, rows=rows)
+        else:
+            self.progress.update(task, rows=rows, completed=done, total=self._sizes.get(path))
 
     def file_finished(self, path: Path) -> None:
         task = self._tasks.pop(path, None)

@@ -28,27 +28,26 @@ def is_terminal(stream: TextIO) -> bool:
 
 
 class Log:
-    """Writes whole lines to one stream, each prefixed by a timestamp unless the stream is
-    a terminal. Lines are written with one call each, so lines from worker threads never
-    interleave within a line."""
+    """Writes whole lines to standard output or standard error (`"stdout"`, `"stderr"`), each
+    prefixed by a timestamp unless the stream is a terminal. Lines are written with one call
+    each, so lines from worker threads never interleave within a line. The stream is looked
+    up at each line, so a progress display that takes it over (rich's) prints lines above it."""
 
-    def __init__(self, stream: TextIO, *, timestamps: bool | None = None) -> None:
-        self.stream = stream
-        self.timestamps = not is_terminal(stream) if timestamps is None else timestamps
+    def __init__(self, which: str, *, timestamps: bool | None = None) -> None:
+        self.which = which
+        self.timestamps = not is_terminal(self.stream) if timestamps is None else timestamps
+
+    @property
+    def stream(self) -> TextIO:
+        stream: TextIO = getattr(sys, self.which)
+        return stream
 
     def line(self, text: str) -> None:
         prefix = f"{timestamp()} " if self.timestamps else ""
         lines = text.splitlines() or [""]
-        self.stream.write("".join(f"{prefix}{line}\n" for line in lines))
-        self.stream.flush()
-
-
-def stdout_log() -> Log:
-    return Log(sys.stdout)
-
-
-def stderr_log() -> Log:
-    return Log(sys.stderr)
+        stream = self.stream
+        stream.write("".join(f"{prefix}{line}\n" for line in lines))
+        stream.flush()
 
 
 def print_json(document: dict[str, Any]) -> None:

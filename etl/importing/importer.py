@@ -167,6 +167,8 @@ class FileImport:
         """An attempt that ends before any data is read (skipped, or stopped while waiting)."""
         result = self.result
         result.status, result.note, result.imported_before = status, note, before
+        if status == "rolled_back" and note:
+            _fail(result, status, RowError(None, None, None, note))
         result.run_id = ledger.start_run(self.bind, self.pipeline.name, self.path, self.sha256, status,
                                          run_id=self.context.run_id)
         if status != "skipped":

@@ -36,6 +36,7 @@ from etl.importing.results import FileResult, ImportListener
 from etl.importing.sources import FileSource, Source
 from etl.importing.workers import Cancel, Interrupted, run_all
 from etl.pipeline.definition import Pipeline
+from etl.pipeline.row_errors import RowError
 
 CLAIM_POLL_SECONDS = 0.25
 """How often a file whose content another run holds under another name looks again."""
@@ -120,8 +121,11 @@ class FileJob:
             sha256 = self._hash(size)
         except FileNotFoundError:
             return self._outcome(FileResult(self.source.path, status="skipped", note=MOVED_AWAY))
-        except Interrupted as stop:
-            return self._outcome(FileResult(self.source.path, status="rolled_back", note=str(stop)))
+        except Interrupted as stop:  # nothing was written, and the content is not known
+            stopped = FileResult(self.source.path, status="rolled_back", note=str(stop), errors_total=1,
+                                 errors=[RowError(None, None, None, str(stop))])
+            return self._outcome(stopped)
+        self.context.listener.reading(self.source.path, 0, None, size)  # hashed; the rows come next
         with self.context.contents.hold(sha256), self.engine.connect() as connection:
             connection.execution_options(sqlite_begin="IMMEDIATE")
             work = FileImport(connection, self.pipeline, self.source, self.options, self.rejects,

@@ -22,7 +22,14 @@ from etl.pipeline.locales import (
 
 ColumnKind = Literal["text", "integer", "decimal", "boolean", "date", "datetime", "uuid", "time", "json"]
 CaseRule = Literal["lower", "upper", "title"]
-FileFormat = Literal["csv", "xlsx"]
+FileFormat = Literal["csv", "xlsx", "xlsm", "xls", "xlsb", "ods"]
+FORMAT_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "csv": (".csv",),
+    # "xlsx" names every spreadsheet format: all are read with the same sheets, header and
+    # cell-text rules, so a folder of a pipeline that takes workbooks takes them all.
+    "xlsx": (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"),
+    "xlsm": (".xlsm",), "xls": (".xls",), "xlsb": (".xlsb",), "ods": (".ods",),
+}
 
 PIPELINE_KEYS = {
     "name", "table", "description", "key", "formats", "allow_extra_columns", "columns", "create",
@@ -124,7 +131,8 @@ class Pipeline:
 
     @property
     def file_suffixes(self) -> tuple[str, ...]:
-        return tuple(f".{fmt}" for fmt in self.formats)
+        """The file name endings a folder import picks up for this pipeline."""
+        return tuple(dict.fromkeys(suffix for fmt in self.formats for suffix in FORMAT_SUFFIXES[fmt]))
 
 
 def builtin_pipelines_dir() -> Path:
@@ -207,7 +215,9 @@ def _build_pipeline(data: Mapping[str, Any], path: Path) -> Pipeline:
     formats = tuple(_str_list(data.get("formats", ["csv", "xlsx"]), "formats"))
     bad_formats = [f for f in formats if f not in get_args(FileFormat)]
     if bad_formats:
-        raise DefinitionError(f"unsupported format(s) {bad_formats}; use csv and/or xlsx")
+        raise DefinitionError(
+            f"unsupported format(s) {bad_formats}; use csv and/or xlsx (every spreadsheet format), "
+            "or name xlsm, xls, xlsb, ods one by one")
     return Pipeline(
         name=name,
         table=table,

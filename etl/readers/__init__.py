@@ -29,6 +29,15 @@ def open_table(
     Raises ReadError (message starting with the path) for input that is not a readable
     table; the file is closed when the block exits."""
     path = Path(path)
-    opener = open_xlsx if file_kind(path) == "xlsx" else open_csv
-    with opener(path, options, looks_like_header) as table:
-        yield table
+    kind = file_kind(path)
+    if kind == "csv":
+        with open_csv(path, options, looks_like_header) as table:
+            yield table
+    elif kind == "xlsx":
+        with open_xlsx(path, options, looks_like_header) as table:
+            yield table
+    else:
+        from etl.readers.calamine_reader import open_calamine
+
+        with open_calamine(path, options, looks_like_header, kind) as table:
+            yield table

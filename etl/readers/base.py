@@ -121,7 +121,7 @@ class Table:
     warnings: Warnings = field(default_factory=Warnings)
     bytes_read: Callable[[], int | None] = lambda: None
     """How many bytes of the file the reader has consumed so far, for a progress display
-    (None where a reader cannot tell: a workbook read whole)."""
+    (None where a reader cannot tell; today only the CSV reader tells)."""
     chunked: Callable[[int], Iterator[Sequence[Row]]] | None = None
     """A reader's own way to hand out `rows` in lists of a given size (the CSV reader's
     column chunks); read a table through `rows` or through `chunks()`, not both."""

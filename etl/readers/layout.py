@@ -3,12 +3,12 @@ data rows after it. Shared by every reader, so CSV and XLSX agree on the rules."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import chain, islice, repeat
 from pathlib import Path
 
 from etl.errors import ReadError
-from etl.readers.base import HeaderTest, Row
+from etl.readers.base import HeaderTest, ReadOptions, Row, Table, Warnings, column_letters
 
 HEADER_SEARCH_ROWS = 50
 """How many non-blank rows may sit above the header (titles, notes, logos) before we give up looking."""
@@ -90,3 +90,54 @@ def fit_row(row: Row, width: int) -> Row:
 def is_blank(values: tuple[str, ...] | list[str]) -> bool:
     """A row with nothing but empty or whitespace-only cells."""
     return not "".join(values).strip()
+
+
+def sheet_table(
+    path: Path,
+    options: ReadOptions,
+    looks_like_header: HeaderTest | None,
+    raw: Iterator[tuple[int, Sequence[str]]],
+    kind: str,
+    sheet: str,
+    sheets: Sequence[str],
+    warnings: Warnings,
+) -> Table:
+    """A spreadsheet's Table from its numbered rows of cell text (from column A): blank rows
+    left out, the header found, each row padded to the header's width (a sheet has no
+    ragged rows) with empty cells past it dropped. The rules every workbook reader shares."""
+    empty = f"sheet {sheet!r} is empty"
+    if options.sheet is None and len(sheets) > 1:
+        empty += f"; choose another with --sheet (the sheets are: {', '.join(map(repr, sheets))})"
+    header, rest = split_header(path, _non_blank(path, raw), options.header_row, looks_like_header, empty)
+    width = len(header.values)
+    return Table(
+        path=path,
+        header=header.values,
+        header_row=header.number,
+        rows=_padded(fit_to_header(rest, width), width),
+        detected={"format": kind, "sheet": sheet, "header_row": str(header.number)},
+        sheet=sheet,
+        warnings=warnings,
+    )
+
+
+def _non_blank(path: Path, raw: Iterator[tuple[int, Sequence[str]]]) -> Iterator[Row]:
+    """Rows with any text, as Rows; a NUL (Excel's `_x0000_`) is refused: no database text
+    column can hold it and PostgreSQL refuses it."""
+    for number, cells in raw:
+        values = tuple(cells)
+        joined = "".join(values)
+        if "\x00" in joined:
+            column = next(i for i, value in enumerate(values) if "\x00" in value)
+            raise ReadError(
+                f"{path}: row {number}: cell {column_letters(column)}{number} holds a NUL character "
+                "(written _x0000_), which no database text column can store; remove it in the workbook"
+            )
+        if joined.strip():
+            yield Row(number, values)
+
+
+def _padded(rows: Iterator[Row], width: int) -> Iterator[Row]:
+    for row in rows:
+        missing = width - len(row.values)
+        yield Row(row.number, row.values + ("",) * missing) if missing > 0 else row

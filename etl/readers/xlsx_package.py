@@ -95,6 +95,11 @@ def has_error_cells(path: Path, part: str) -> bool:
 def _list_sheets(path: Path, package: zipfile.ZipFile) -> list[SheetPart]:
     workbook_part = _workbook_part(package)
     if workbook_part not in package.NameToInfo:
+        if any("\\" in name for name in package.NameToInfo):
+            raise ReadError(
+                f"{path}: not a readable .xlsx workbook: its zip package has part names with backslashes "
+                "(written by a tool that does not follow the format); open it in Excel or LibreOffice and save it again"
+            )
         raise ReadError(
             f"{path}: not an Excel workbook (the package has no workbook part; a Word or other Office file?)"
         )

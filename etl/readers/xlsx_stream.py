@@ -25,18 +25,22 @@ columns, against 1.6 s CPU here; see `benchmarks/bench_readers.py`).
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import os
 import re
+import sys
 import tempfile
 import zipfile
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, NamedTuple, cast
 from xml.etree import ElementTree
 
+from etl.readers.base import ReadWarning, Warnings
 from etl.readers.cells import NumberText, cell_text
+from etl.readers.limits import MAX_FIELD_CHARS, MAX_LINE_CHARS
 from etl.readers.xlsx_package import SheetPart, workbook_parts
 
 MAIN_NAMESPACES = (
@@ -44,8 +48,12 @@ MAIN_NAMESPACES = (
     "http://purl.oclc.org/ooxml/spreadsheetml/main",
 )
 CHUNK = 1 << 16
+COMPACT_CHARS = 1 << 20
+"""A stretch of XML without a row (or string) end past which its whitespace is squeezed."""
 SPILL_BYTES = 4 * 1024 * 1024
 """Shared-string text held in memory before the table moves to a temporary file."""
+OFFSETS_IN_MEMORY = 1 << 20
+"""Shared-string offsets (8 bytes each) kept in memory before they move to a temporary file."""
 CACHE_SIZE = 4096
 """Shared strings decoded once and kept: the first ones, which Excel writes in order of first
 use, so they are the repeated category values of the sheet's first rows."""
@@ -53,7 +61,7 @@ use, so they are the repeated category values of the sheet's first rows."""
 DATE_CACHE_SIZE = 1 << 16
 """Date cells' text kept by serial: a sheet holds a few thousand distinct days at most."""
 
-RawRows = Iterator[tuple[int, Sequence[object]]]
+RawRows = Iterator[tuple[int, Sequence[str]]]
 
 
 def _tags(local: str) -> frozenset[str]:
@@ -80,6 +88,27 @@ _REFERENCE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|\w+);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
+class SheetDamage(ValueError):
+    """The part's XML is not what a workbook holds (cut short, a forbidden reference)."""
+
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(text: str) -> str:
+    """OOXML's `_xHHHH_` escapes as Excel reads them (ST_Xstring): `_x000D_` is a carriage
+    return, `_x005F_` an underscore (so `_x005F_x000D_` is the literal text `_x000D_`). An
+    escape naming a surrogate stays as written, as in Excel."""
+    if "_x" not in text:
+        return text
+    return _ESCAPE.sub(_unescaped, text)
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
 def _unusual(xml: bytes) -> bool:
     """Markup the patterns cannot read: declarations, comments, CDATA, processing
     instructions. (Prefixed element names are noticed by `first` not being found.)"""
@@ -101,11 +130,11 @@ def _reference(match: re.Match[str]) -> str:
     if name.startswith("#"):
         code = int(name[2:], 16) if name.startswith("#x") else int(name[1:])
         if not _is_xml_char(code):
-            raise ValueError(f"&{name}; is not a character XML allows")
+            raise SheetDamage(f"&{name}; is not a character XML allows")
         return chr(code)
     if name in _ENTITIES:
         return _ENTITIES[name]
-    raise ValueError(f"undefined entity &{name};")
+    raise SheetDamage(f"undefined entity &{name};")
 
 
 def _is_xml_char(code: int) -> bool:
@@ -113,6 +142,25 @@ def _is_xml_char(code: int) -> bool:
     control characters, surrogates, U+FFFE/U+FFFF)."""
     return (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
             or 0x10000 <= code <= 0x10FFFF)
+
+
+_SQUEEZE = re.compile(r"""<(?:\w+:)?([tvf])(?:\s[^>]*)?>[^<]*|"[^"]*"|'[^']*'|\s{2,}""")
+"""Text nodes of `t`, `v` and `f` (finished or not) and attribute values, kept; or a run of
+whitespace anywhere else (between elements, between attributes), where one space is as good."""
+
+
+def squeeze(xml: str) -> str:
+    """`xml` with every run of insignificant whitespace reduced to one space."""
+    return _SQUEEZE.sub(_squeezed, xml)
+
+
+def _squeezed(match: re.Match[str]) -> str:
+    text = match.group()
+    return " " if text.isspace() else text
+
+
+class SheetTooLarge(SheetDamage):
+    """A stretch of a part's XML past the limits: refused, not read."""
 
 
 class SharedStrings:
@@ -123,6 +171,9 @@ class SharedStrings:
         self._offsets = array("Q", [0])
         self._text = bytearray()
         self._file: IO[bytes] | None = None
+        self._offsets_file: IO[bytes] | None = None
+        self._spilled_offsets = 0
+        """Offsets written to `_offsets_file`; `_offsets` holds the ones after them."""
         self.cache: list[str] = []
 
     def append(self, text: str) -> None:
@@ -132,6 +183,9 @@ class SharedStrings:
         if len(self.cache) < CACHE_SIZE:
             self.cache.extend(texts[: CACHE_SIZE - len(self.cache)])
         data = [text.encode("utf-8") for text in texts]
+        if max(map(len, data), default=0) > MAX_FIELD_CHARS and max(map(len, texts)) > MAX_FIELD_CHARS:
+            raise SheetTooLarge(f"a shared string of more than {MAX_FIELD_CHARS:,} characters, the longest "
+                                "cell etl reads")
         offsets, end = self._offsets, self._offsets[-1]
         for item in data:
             end += len(item)
@@ -139,6 +193,8 @@ class SharedStrings:
         self._text += b"".join(data)
         if len(self._text) > SPILL_BYTES:
             self._spill()
+        if len(offsets) > OFFSETS_IN_MEMORY:
+            self._spill_offsets()
 
     def _spill(self) -> None:
         if self._file is None:
@@ -146,20 +202,39 @@ class SharedStrings:
         self._file.write(self._text)
         self._text.clear()
 
+    def _spill_offsets(self) -> None:
+        """Move all offsets but the last (the next string's start) to a temporary file: a
+        part of millions of tiny strings would otherwise hold 8 bytes each in memory."""
+        if self._offsets_file is None:
+            self._offsets_file = self._stack.enter_context(tempfile.TemporaryFile(prefix="etl-sst-offsets-"))
+        last = self._offsets[-1]
+        self._offsets_file.write(self._offsets[:-1].tobytes())
+        self._spilled_offsets += len(self._offsets) - 1
+        self._offsets = array("Q", [last])
+
     def finish(self) -> None:
         """Write what is still buffered if the table has spilled."""
         if self._file is not None and self._text:
             self._spill()
-        if self._file is not None:
-            self._file.flush()
+        for spilled in (self._file, self._offsets_file):
+            if spilled is not None:
+                spilled.flush()
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return self._spilled_offsets + len(self._offsets) - 1
+
+    def _offset(self, index: int) -> int:
+        if index >= self._spilled_offsets:
+            return self._offsets[index - self._spilled_offsets]
+        assert self._offsets_file is not None
+        return int.from_bytes(os.pread(self._offsets_file.fileno(), 8, index * 8), sys.byteorder)
 
     def __getitem__(self, index: int) -> str:
         if index < len(self.cache):
             return self.cache[index]
-        start, end = self._offsets[index], self._offsets[index + 1]
+        if not 0 <= index < len(self):
+            raise SheetDamage(f"a cell refers to shared string {index}, but the workbook has {len(self)}")
+        start, end = self._offset(index), self._offset(index + 1)
         if self._file is None:
             return self._text[start:end].decode("utf-8")
         return os.pread(self._file.fileno(), end - start, start).decode("utf-8")
@@ -221,18 +296,40 @@ class SheetXml:
         self.plain = utf8 and not unusual and bool(root) and ":" not in self.root_name
 
     def blocks(self, end: str, stack: ExitStack) -> Iterator[str]:
-        """The text in blocks that each end just after an `end` tag; the rest last."""
+        """The text in blocks that each end just after an `end` tag; the rest last.
+
+        Each piece of text is searched once (a stretch without `end` used to be searched
+        again with every chunk: hours for a gigabyte of whitespace). A stretch growing past
+        COMPACT_CHARS has its insignificant whitespace squeezed (`squeeze`), each time it
+        doubles, so its memory follows its content; content past MAX_LINE_CHARS is refused."""
         stream = stack.enter_context(self._package.open(self._part))
         decoder = codecs.getincrementaldecoder("utf-8-sig")()
-        pending = ""
+        parts: list[str] = []
+        size, compact_at, seam = 0, COMPACT_CHARS, len(end) - 1
         while chunk := stream.read(CHUNK):
-            pending += decoder.decode(chunk)
-            cut = pending.rfind(end)
+            text = decoder.decode(chunk)
+            cut = text.rfind(end)
+            if cut < 0 and parts and end in parts[-1][-seam:] + text[:seam]:
+                last = parts.pop()
+                size -= len(last)
+                text = last + text
+                cut = text.rfind(end)
             if cut >= 0:
                 cut += len(end)
-                yield pending[:cut]
-                pending = pending[cut:]
-        yield pending + decoder.decode(b"", final=True)
+                yield "".join([*parts, text[:cut]])
+                parts, size = [text[cut:]], len(text) - cut
+                continue
+            parts.append(text)
+            size += len(text)
+            if size > compact_at:
+                parts = [squeeze("".join(parts))]
+                size = len(parts[0])
+                if size > MAX_LINE_CHARS:
+                    raise SheetTooLarge(
+                        f"more than {MAX_LINE_CHARS:,} characters of XML without a {end} (one row or string "
+                        "that large is more than etl reads)")
+                compact_at = max(COMPACT_CHARS, 2 * size)
+        yield "".join(parts) + decoder.decode(b"", final=True)
 
     def fragment(self, xml: str) -> ElementTree.Element:
         """One element of the part parsed alone, inside a copy of the root start tag."""
@@ -244,14 +341,16 @@ def read_shared_strings(package: zipfile.ZipFile, part: str | None, stack: ExitS
     strings = SharedStrings(stack)
     if part and part in package.NameToInfo:
         xml = SheetXml(package, part, b"<sst")
-        if xml.plain:
+        if xml.root_tag.endswith("/>"):
+            pass  # <sst/>: an empty table
+        elif xml.plain:
             block = ""
             for block in xml.blocks("</si>", stack):
                 _plain_items(block, xml, strings)
             _check_end(block, xml)
         else:
             for item in complete_elements(stack.enter_context(package.open(part)), STRING_ITEM, SST):
-                strings.append(rich_text(item).replace("x005F_", ""))
+                strings.append(unescape(rich_text(item)))
     strings.finish()
     return strings
 
@@ -259,14 +358,14 @@ def read_shared_strings(package: zipfile.ZipFile, part: str | None, stack: ExitS
 def _plain_items(block: str, xml: SheetXml, strings: SharedStrings) -> None:
     plain = _PLAIN_ITEM.findall(block)
     if len(plain) == block.count("<si"):
-        if "&" in block or "\r" in block or "x005F_" in block:
-            plain = [xml_text(text).replace("x005F_", "") for text in plain]
+        if "&" in block or "\r" in block or "_x" in block:
+            plain = [unescape(xml_text(text)) for text in plain]
         strings.extend(plain)
         return
     for match in _ITEM.finditer(block):
         item = _PLAIN_ITEM.fullmatch(match.group(0))
         text = xml_text(item.group(1)) if item else rich_text(xml.fragment(match.group(0)))
-        strings.append(text.replace("x005F_", ""))
+        strings.append(unescape(text))
 
 
 def complete_elements(
@@ -299,16 +398,21 @@ def complete_elements(
 
 class CellText:
     """Cell text by openpyxl's `WorkSheetParser.parse_cell` rules (data_only, read-only),
-    from the cell's `t` and `s` attributes and the text of its first `<v>`."""
+    from the cell's `t` and `s` attributes and the text of its first `<v>`, where those
+    rules keep the data: escapes are decoded as Excel decodes them (`unescape`), and a
+    date-formatted number that names no date Excel shows (negative, past 9999-12-31) is
+    the number, not `#VALUE!`; in the 1904 date system serial 0 is 1904-01-01 unless the
+    format shows only a time."""
 
-    def __init__(self, strings: SharedStrings, date_styles: frozenset[int], duration_styles: frozenset[int],
-                 epoch: object) -> None:
+    def __init__(self, strings: SharedStrings, styles: NumberStyles, epoch: dt.datetime) -> None:
         from openpyxl.utils.datetime import from_excel, from_ISO8601
 
         self.strings = strings
-        self._date_styles = date_styles
-        self._duration_styles = duration_styles
+        self._date_styles = styles.dates
+        self._duration_styles = styles.durations
+        self._time_styles = styles.times
         self._epoch = epoch
+        self._mac = epoch.year == 1904
         # openpyxl's stubs leave these untyped.
         self._from_excel: Callable[..., Any] = from_excel
         self._from_iso: Callable[[str], Any] = from_ISO8601
@@ -329,6 +433,8 @@ class CellText:
             return cell_text(bool(int(raw)))
         if kind == "d":
             return cell_text(self._from_iso(raw))
+        if kind == "str":
+            return unescape(raw)
         return raw
 
     def _date(self, raw: str, style: int) -> str:
@@ -337,15 +443,25 @@ class CellText:
         key = (raw, style)
         text = self._dates.get(key)
         if text is None:
-            try:
-                value = self._from_excel(_cast_number(raw), self._epoch, timedelta=style in self._duration_styles)
-                text = cell_text(value)
-            except (OverflowError, ValueError):
-                text = "#VALUE!"
+            number = _cast_number(raw)
+            text = self._date_text(number, style)
             if len(self._dates) >= DATE_CACHE_SIZE:
                 self._dates.clear()
             self._dates[key] = text
         return text
+
+
+    def _date_text(self, number: int | float, style: int) -> str:
+        if style in self._duration_styles:
+            return cell_text(self._from_excel(number, self._epoch, timedelta=True))
+        if number < 0:
+            return cell_text(number)
+        if self._mac and number < 1 and style not in self._time_styles:
+            return cell_text(self._epoch + dt.timedelta(milliseconds=round(number * 86_400_000)))
+        try:
+            return cell_text(self._from_excel(number, self._epoch))
+        except (OverflowError, ValueError):  # past year 9999: the number it is
+            return cell_text(number)
 
 
 def _cast_number(raw: str) -> int | float:
@@ -353,14 +469,31 @@ def _cast_number(raw: str) -> int | float:
     return float(raw) if "." in raw or "e" in raw or "E" in raw else int(raw)
 
 
-def number_styles(package: zipfile.ZipFile, part: str | None) -> tuple[frozenset[int], frozenset[int]]:
-    """The cell styles (`cellXfs` positions, a cell's `s`) whose number format shows a date,
-    and those that show a duration, by openpyxl's rules (`Stylesheet._normalise_numbers`):
-    a custom format code overrides a built-in id; only the first section of a code counts."""
+class NumberStyles(NamedTuple):
+    """Cell styles (`cellXfs` positions, a cell's `s`) by what their number format shows."""
+
+    dates: frozenset[int]
+    durations: frozenset[int]
+    times: frozenset[int]
+    """Date styles that show only a time of day (no year, month or day)."""
+
+
+_LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def _time_only(code: str) -> bool:
+    letters = _LITERALS.sub("", code.split(";")[0]).lower()
+    return not ("d" in letters or "y" in letters or ("m" in letters and "h" not in letters and "s" not in letters))
+
+
+def number_styles(package: zipfile.ZipFile, part: str | None) -> NumberStyles:
+    """The date, duration and time-of-day styles, by openpyxl's rules
+    (`Stylesheet._normalise_numbers`): a custom format code overrides a built-in id; only
+    the first section of a code counts."""
     from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 
     if part is None:
-        return frozenset(), frozenset()
+        return NumberStyles(frozenset(), frozenset(), frozenset())
     root = ElementTree.fromstring(package.read(part))
     custom: dict[int, str] = {}
     styles: list[int] = []
@@ -371,29 +504,53 @@ def number_styles(package: zipfile.ZipFile, part: str | None) -> tuple[frozenset
         elif local == "cellXfs":
             styles.extend(int(xf.get("numFmtId", "0")) for xf in element)
     codes = [custom[n] if n in custom else BUILTIN_FORMATS.get(n) for n in styles]
-    return (
-        frozenset(i for i, code in enumerate(codes) if is_date_format(code)),
+    dates = frozenset(i for i, code in enumerate(codes) if is_date_format(code))
+    return NumberStyles(
+        dates,
         frozenset(i for i, code in enumerate(codes) if is_timedelta_format(code)),
+        frozenset(i for i in dates if _time_only(codes[i] or "")),
     )
 
 
-def stream_rows(path: Path, sheet: SheetPart, stack: ExitStack) -> RawRows:
+def stream_rows(path: Path, sheet: SheetPart, stack: ExitStack, warnings: Warnings) -> RawRows:
     """Numbered rows of cell text for `sheet`, as openpyxl's read-only `iter_rows` gives them
     after `reset_dimensions()` (each row as wide as its last cell). The shared strings and
-    styles are read here; the sheet itself as the rows are taken."""
+    styles are read here; the sheet itself as the rows are taken. A formula without a
+    cached value (a workbook written by a program that does not calculate) reads as an
+    empty cell and is added to `warnings`."""
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
     package = stack.enter_context(zipfile.ZipFile(path))
     parts = workbook_parts(package)
     strings = read_shared_strings(package, parts.shared_strings, stack)
-    date_styles, duration_styles = number_styles(package, parts.styles)
     epoch = CALENDAR_MAC_1904 if parts.date1904 else CALENDAR_WINDOWS_1900
-    values = CellText(strings, date_styles, duration_styles, epoch)
+    values = CellText(strings, number_styles(package, parts.styles), epoch)
     xml = SheetXml(package, sheet.part or "", b"<sheetData", b"</sheetData>")
     if xml.plain:
-        return _numbered(_plain_rows(xml, values, stack))
+        return _numbered(_plain_rows(xml, values, stack, warnings))
     rows = complete_elements(stack.enter_context(package.open(sheet.part or "")), ROW, SHEET_DATA)
-    return _numbered((row.get("r"), _element_values(row, values)) for row in rows)
+    return _numbered((row.get("r"), _element_values(row, values, warnings)) for row in rows)
+
+
+_FORMULA_ONLY = re.compile(
+    r'<c r="([A-Z]{1,3})(\d+)"[^>]*>(?:<f\b[^>]*/>|<f\b[^>]*>([^<]*)</f>)(?:<v\s*/>|<v></v>)?</c>')
+NO_CACHED_VALUE = ("a formula without a saved result (the workbook was written by a program that does not "
+                   "calculate formulas) reads as an empty cell; open and save the workbook in Excel or "
+                   "LibreOffice to store the results")
+
+
+def _formula_warnings(block: str, warnings: Warnings) -> None:
+    for letters, number, formula in _FORMULA_ONLY.findall(block):
+        warnings.add(ReadWarning(int(number), column_index(letters) - 1, None, f"={xml_text(formula)}",
+                                 NO_CACHED_VALUE))
+
+
+def _checked_lengths(rows: list[tuple[str | None, tuple[str, ...]]]) -> list[tuple[str | None, tuple[str, ...]]]:
+    for label, cells in rows:
+        if cells and max(map(len, cells)) > MAX_FIELD_CHARS:
+            raise SheetTooLarge(f"row {label}: a cell of more than {MAX_FIELD_CHARS:,} characters, the longest "
+                                "etl reads")
+    return rows
 
 
 def _numbered(rows: Iterator[tuple[str | None, tuple[str, ...]]]) -> RawRows:
@@ -407,36 +564,43 @@ def _numbered(rows: Iterator[tuple[str | None, tuple[str, ...]]]) -> RawRows:
             yield number, values
 
 
-def _plain_rows(xml: SheetXml, values: CellText, stack: ExitStack) -> Iterator[tuple[str | None, tuple[str, ...]]]:
+def _plain_rows(xml: SheetXml, values: CellText, stack: ExitStack,
+                warnings: Warnings) -> Iterator[tuple[str | None, tuple[str, ...]]]:
+    """Rows of each block (`_block_rows`, else `_piece_rows`); a block long enough to hold
+    an over-long cell has its cells measured."""
+    block = ""
+    for block in xml.blocks("</row>", stack):
+        if "<f" in block:
+            _formula_warnings(block, warnings)
+        begin = block.find("<row")
+        rows = _block_rows(block[begin:], values) if begin >= 0 and block.endswith("</row>") else None
+        if rows is None:
+            rows = list(_piece_rows(block, xml, values))
+        yield from _checked_lengths(rows) if len(block) > MAX_FIELD_CHARS else rows
+    _check_end(block, xml)
+
+
+def _piece_rows(block: str, xml: SheetXml, values: CellText) -> Iterator[tuple[str | None, tuple[str, ...]]]:
     """Rows split at `</row>` (cheaper than a pattern spanning the row); a piece holding
     anything but one row's start tag and cells goes through `_ROW` and, failing the cell
     pattern, ElementTree."""
-    block = ""
-    for block in xml.blocks("</row>", stack):
-        begin = block.find("<row")
-        if begin >= 0 and block.endswith("</row>"):
-            rows = _block_rows(block[begin:], values)
-            if rows is not None:
-                yield from rows
-                continue
-        pieces = block.split("</row>")
-        tail = pieces.pop()
-        for piece in pieces:
-            begin = piece.find("<row")
-            close = piece.find(">", begin)
-            start = _ROW_START.fullmatch(piece, begin + 4, close) if begin >= 0 and close > 0 else None
-            if start is None or piece[close - 1] == "/" or piece.find("<row", close) >= 0:
-                yield from _rows_of(piece[max(begin, 0):] + "</row>", xml, values)
-                continue
-            content = piece[close + 1:]
-            cells = _CELL.findall(content)
-            if len(cells) == content.count("<c"):
-                yield start.group(1) or None, _plain_values(cells, values)
-            else:
-                row = xml.fragment(piece[begin:] + "</row>")
-                yield row.get("r"), _element_values(row, values)
-        yield from _rows_of(tail, xml, values)
-    _check_end(block, xml)
+    pieces = block.split("</row>")
+    tail = pieces.pop()
+    for piece in pieces:
+        begin = piece.find("<row")
+        close = piece.find(">", begin)
+        start = _ROW_START.fullmatch(piece, begin + 4, close) if begin >= 0 and close > 0 else None
+        if start is None or piece[close - 1] == "/" or piece.find("<row", close) >= 0:
+            yield from _rows_of(piece[max(begin, 0):] + "</row>", xml, values)
+            continue
+        content = piece[close + 1:]
+        cells = _CELL.findall(content)
+        if len(cells) == content.count("<c"):
+            yield start.group(1) or None, _plain_values(cells, values)
+        else:
+            row = xml.fragment(piece[begin:] + "</row>")
+            yield row.get("r"), _element_values(row, values)
+    yield from _rows_of(tail, xml, values)
 
 
 def _block_rows(block: str, values: CellText) -> list[tuple[str | None, tuple[str, ...]]] | None:
@@ -468,7 +632,7 @@ def _block_rows(block: str, values: CellText) -> list[tuple[str | None, tuple[st
             row.append(cached[index] if index < len(cached) else strings[index])
         elif not kind and not style and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
             row.append(NumberText(raw))
-        elif kind == "inlineStr" and "&" not in inline and "\r" not in inline:
+        elif kind == "inlineStr" and "&" not in inline and "\r" not in inline and "_x" not in inline:
             row.append(inline)
         else:
             row.append(_plain_text((letters, style, kind, raw, inline), values))
@@ -490,7 +654,7 @@ def _check_end(block: str, xml: SheetXml) -> None:
     """The patterns skip what they do not match, so a part cut short (a damaged file) is
     noticed by its missing end tag."""
     if not block.rstrip().endswith(f"</{xml.root_name}>"):
-        raise ValueError("the XML ends early: the part is damaged")
+        raise SheetDamage("the XML ends early: the part is damaged")
 
 
 def _plain_values(cells: list[tuple[str, str, str, str, str]], values: CellText) -> tuple[str, ...]:
@@ -520,11 +684,12 @@ def _plain_values(cells: list[tuple[str, str, str, str, str]], values: CellText)
 def _plain_text(cell: tuple[str, str, str, str, str], values: CellText) -> str:
     _, style, kind, raw, inline = cell
     if kind == "inlineStr":
-        return xml_text(inline)
+        return unescape(xml_text(inline))
     return values(xml_text(raw), kind or None, style or None)
 
 
-def _element_values(row: ElementTree.Element, values: CellText) -> tuple[str, ...]:
+def _element_values(row: ElementTree.Element, values: CellText, warnings: Warnings | None = None) -> tuple[str, ...]:
+    """A row element's cell text; with `warnings`, formulas without a value are noted."""
     placed: list[tuple[int, str]] = []
     column = 0
     for cell in row:
@@ -536,9 +701,14 @@ def _element_values(row: ElementTree.Element, values: CellText) -> tuple[str, ..
         kind = cell.get("t")
         if kind == "inlineStr":
             inline = cell.find(f"{namespace}is")
-            placed.append((column, "" if inline is None else rich_text(inline)))
+            placed.append((column, "" if inline is None else unescape(rich_text(inline))))
         else:
-            placed.append((column, values(cell.findtext(f"{namespace}v"), kind, cell.get("s"))))
+            raw = cell.findtext(f"{namespace}v")
+            formula = cell.find(f"{namespace}f")
+            if warnings is not None and formula is not None and not raw and row.get("r"):
+                warnings.add(ReadWarning(_row_number(row.get("r") or ""), column - 1, None,
+                                         f"={formula.text or ''}", NO_CACHED_VALUE))
+            placed.append((column, values(raw, kind, cell.get("s"))))
     return _placed(placed) if placed else ()
 
 
@@ -559,7 +729,7 @@ def _row_number(label: str) -> int:
         value = float(label)
         if value.is_integer():
             return int(value)
-        raise ValueError(f"{label} is not a valid row number") from None
+        raise SheetDamage(f"{label} is not a valid row number") from None
 
 
 _COLUMNS: dict[str, int] = {}
@@ -572,7 +742,7 @@ def column_index(letters: str) -> int:
         index = 0
         for letter in letters.upper():
             if not "A" <= letter <= "Z":
-                raise ValueError(f"invalid cell reference column {letters!r}")
+                raise SheetDamage(f"invalid cell reference column {letters!r}")
             index = index * 26 + ord(letter) - 64
         _COLUMNS[letters] = index
     return index

@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from etl.api import Database
-from etl.db import redact
+from etl.db import error_reason, redact
 from etl.errors import EtlError
 from etl.web.jobs import JobRunner
 from etl.web.security import AccessGuard, csrf_token
@@ -116,7 +116,7 @@ async def _etl_error(request: Request, error: Exception) -> Response:
 
 async def _database_error(request: Request, error: Exception) -> Response:
     web = state_of(request)
-    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    reason = error_reason(error)
     text = redact(f"The database answered with an error: {reason}", web.database.settings.database_url)
     return web.message(request, "Database error", text, 500)
 

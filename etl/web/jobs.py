@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from etl.db import redact
+from etl.db import error_reason, redact
 from etl.errors import EtlError
 
 log = logging.getLogger("etl.web")
@@ -89,8 +89,7 @@ class JobRunner:
         except EtlError as err:
             self._fail(job, str(err))
         except SQLAlchemyError as err:
-            reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-            self._fail(job, f"database error: {reason}")
+            self._fail(job, f"database error: {error_reason(err)}")
         except Exception as err:  # a bug: logged with its traceback, and the page told
             log.error("%s", redact(traceback.format_exc(), self.url))
             self._fail(job, f"internal error: {type(err).__name__} (the details are in the output of etl serve)")
