@@ -34,6 +34,7 @@ class Result:
     rows: int
     runs: list[float] = field(default_factory=list)
     peaks_mb: list[float] = field(default_factory=list)
+    loads: list[float] = field(default_factory=list)
     note: str = ""
 
     @property
@@ -145,7 +146,7 @@ def group_tables(results: Sequence[Result]) -> list[str]:
         groups.setdefault((result.task, result.database), []).append(result)
     for (task_key, database), members in groups.items():
         ours = [m for m in members if m.role == ETL]
-        header = ["approach", "rows", "wall s", "rows/s", "peak MB",
+        header = ["approach", "rows", "wall s", "rows/s", "peak MB", "load",
                   *[f"{m.approach} ÷ this" for m in ours]]
         rows = []
         for member in members:
@@ -155,6 +156,7 @@ def group_tables(results: Sequence[Result]) -> list[str]:
             rows.append([
                 name, f"{member.rows:,}", fmt_seconds(member.seconds),
                 fmt_rate(member.rows_per_second), fmt_mb(member.peak_mb),
+                f"{max(member.loads):.1f}" if member.loads else "–",
                 *[fmt_ratio(m.seconds, member.seconds) for m in ours],
             ])
         lines += [f"### {TASKS_BY_KEY[task_key].title} — {database}", "", *_table(header, rows), ""]
@@ -225,8 +227,10 @@ def render(
     lines = list(preamble)
     lines += ["## Results", "",
               ("Median wall time of whole processes (start-up included), peak RSS of the child "
-               "(max over runs). In each table, the `… ÷ this` columns are that `etl` "
-               "approach's wall time divided by this row's: below 1 means `etl` is faster."), ""]
+               "(max over runs), the highest 1-minute load average seen before a run "
+               "(above the number of cores, other processes competed). In each table, the `… ÷ this` "
+               "columns are that `etl` approach's wall time divided by this row's: below 1 "
+               "means `etl` is faster."), ""]
     lines += group_tables(results)
     lines += ["## Targets (reported, never asserted)", ""]
     lines += _table(["database", "task", "ratio", "measured", "target", "result"], target_rows(results))

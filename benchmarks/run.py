@@ -159,6 +159,7 @@ class Runner:
             except RuntimeError as err:
                 result.note = f"failed: {err}"
                 return
+            load = load_average()
             measurement = failure or self._measure(approach, context)
             problem = failure_reason(measurement) or self._check(task, context, result.rows)
             if problem:
@@ -166,6 +167,8 @@ class Runner:
                 return
             result.runs.append(measurement.seconds)
             result.peaks_mb.append(measurement.peak_mb)
+            if load is not None:
+                result.loads.append(load)
 
     def _prepare(self, approach: Approach, task: Task, context: Context) -> Measurement | None:
         """Fresh tables for an import; for a re-import, the first import, untimed."""

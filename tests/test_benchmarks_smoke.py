@@ -55,7 +55,7 @@ def test_smoke_run_reports_every_sqlite_approach_with_numbers(smoke_report: str)
         rows = _table_rows(smoke_report, f"{task.title} — sqlite")
         matching = [row for row in rows if _approach_name(row[0]) == approach.name]
         assert len(matching) == 1, (approach.task, approach.name, rows)
-        name, row_count, seconds, rate, peak, *ratios = matching[0]
+        name, row_count, seconds, rate, peak, load, *ratios = matching[0]
         expected_rows = 500 if "xlsx" in approach.task else 2_000
         assert row_count == f"{expected_rows:,}"
         reason = missing_tool(approach.needs, available)
@@ -63,7 +63,7 @@ def test_smoke_run_reports_every_sqlite_approach_with_numbers(smoke_report: str)
             assert f"not available: {reason}" in name
             continue
         assert "failed" not in name, name
-        for value in (seconds, rate, peak):
+        for value in (seconds, rate, peak, load):
             assert NUMBER.match(value), (approach.name, matching[0])
         ours = [a for a in APPROACHES if a.task == approach.task and a.role == ETL]
         assert len(ratios) == len(ours)

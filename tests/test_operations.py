@@ -253,16 +253,16 @@ def test_a_ledger_made_by_the_previous_version_keeps_working(run_etl, db_url: st
     assert query(db_url, "SELECT COUNT(*) FROM etl_run") == [(2,)]
 
 
-def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+def run_on_a_terminal(args: list[str], cwd: Path, stdout: int | None = None) -> tuple[int, str]:
+    """`etl ARGS` with a pseudo-terminal as its terminal (standard output too unless given);
+    what the terminal showed, escape sequences removed."""
     import os
     import pty
 
-    big = write_pets(tmp_path / "big.csv", 400_000, 0)
     controller, terminal = pty.openpty()
     env = clean_env(TERM="xterm", COLUMNS="120", LINES="40")
-    proc = subprocess.Popen([sys.executable, "-m", "etl", "import", "--db", f"sqlite:///{tmp_path / 'etl.db'}",
-                             "--chunk-size", "2000", "pets", str(big)],
-                            stdin=terminal, stdout=terminal, stderr=terminal, cwd=tmp_path, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "etl", *args], stdin=terminal,
+                            stdout=terminal if stdout is None else stdout, stderr=terminal, cwd=cwd, env=env)
     os.close(terminal)
     screen = b""
     while True:
@@ -273,15 +273,35 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
         if not chunk:
             break
         screen += chunk
-    assert proc.wait(timeout=120) == 0
+    code = proc.wait(timeout=300)
     os.close(controller)
-    text = screen.decode("utf-8", "replace")
-    assert "hashing big.csv" in text
-    assert "%" in text and " rows/s" in text and "ETA" in text
-    assert any(f"{n:,} rows" in text for n in range(2_000, 400_001, 2_000))
-    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
-    assert re.search(re.escape(f"{big}: committed: 400,000 read, 400,000 inserted"), plain)
-    assert not LOG_TIMESTAMP.search(plain)  # no timestamps on a terminal
+    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.decode("utf-8", "replace"))
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 4)
+    folder.mkdir()
+    big = write_pets(folder / "[big] pets.csv", 400_000, 0)
+    code, screen = run_on_a_terminal(["import", "--db", f"sqlite:///{tmp_path / 'etl.db'}", "--chunk-size", "2000",
+                                      "pets", str(big)], tmp_path)
+    assert code == 0
+    assert "hashing [big] pets.csv" in screen
+    assert "%" in screen and " rows/s" in screen and "ETA" in screen
+    assert any(f"{n:,} rows" in screen for n in range(2_000, 400_001, 2_000))
+    # the summary is one line, as written (longer than the terminal, never wrapped or styled)
+    assert f"{big}: committed: 400,000 read, 400,000 inserted, 0 updated, 0 unchanged, 0 rejected (" in screen
+    assert not LOG_TIMESTAMP.search(screen)  # no timestamps on a terminal
+
+
+def test_with_the_bar_on_the_terminal_lines_for_a_file_go_to_the_file(tmp_path: Path) -> None:
+    big = write_pets(tmp_path / "big.csv", 200_000, 0)
+    with (tmp_path / "import.log").open("w") as log:
+        code, screen = run_on_a_terminal(["import", "--db", f"sqlite:///{tmp_path / 'etl.db'}", "pets", str(big)],
+                                         tmp_path, stdout=log.fileno())
+    assert code == 0
+    assert "hashing big.csv" in screen and ": committed:" not in screen
+    header, summary, closing = log_lines((tmp_path / "import.log").read_text(encoding="utf-8"))
+    assert summary.startswith(f"{big}: committed: 200,000 read")
 
 
 def dead_pid() -> int:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from etl.cli.output import Log
+from etl.cli.output import Log, is_terminal
 from etl.importing.results import FileResult, ImportListener
 
 
@@ -199,11 +199,23 @@ def progress_bar(report: ImportReport, enabled: bool) -> Iterator[None]:
             rate = f", {rows / elapsed:,.0f} rows/s" if elapsed > 0 else ""
             return Text(f"{rows:,} rows{rate}")
 
-    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), RowsColumn(),
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(), RowsColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as progress:
+    # rich's own redirection of stdout would send lines meant for a log file to the terminal,
+    # and wrap and parse them as markup: lines for the terminal go through the bar's console
+    # as they are, above the bar; lines for a file go to the file.
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True, redirect_stdout=False,
+                  redirect_stderr=False) as progress:
+        def above_the_bar(line: str) -> None:
+            progress.console.print(line, markup=False, highlight=False, soft_wrap=True, emoji=False)
+
+        logs = [log for log in (report.out, report.err) if is_terminal(log.stream)]
         report.bar = ProgressBar(progress)
+        for log in logs:
+            log.sink = above_the_bar
         try:
             yield
         finally:
             report.bar = None
+            for log in logs:
+                log.sink = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any, TextIO
 
 
@@ -30,12 +31,13 @@ def is_terminal(stream: TextIO) -> bool:
 class Log:
     """Writes whole lines to standard output or standard error (`"stdout"`, `"stderr"`), each
     prefixed by a timestamp unless the stream is a terminal. Lines are written with one call
-    each, so lines from worker threads never interleave within a line. The stream is looked
-    up at each line, so a progress display that takes it over (rich's) prints lines above it."""
+    each, so lines from worker threads never interleave within a line."""
 
     def __init__(self, which: str, *, timestamps: bool | None = None) -> None:
         self.which = which
         self.timestamps = not is_terminal(self.stream) if timestamps is None else timestamps
+        self.sink: Callable[[str], None] | None = None
+        """Set while a progress display owns the terminal: lines go through it, above the bar."""
 
     @property
     def stream(self) -> TextIO:
@@ -45,6 +47,10 @@ class Log:
     def line(self, text: str) -> None:
         prefix = f"{timestamp()} " if self.timestamps else ""
         lines = text.splitlines() or [""]
+        if self.sink is not None:
+            for line in lines:
+                self.sink(f"{prefix}{line}")
+            return
         stream = self.stream
         stream.write("".join(f"{prefix}{line}\n" for line in lines))
         stream.flush()

@@ -94,17 +94,27 @@ def value_text(value: Any) -> str:
 
 
 def text_rows(rows: Iterable[Sequence[Any]], as_is: frozenset[type]) -> Iterator[Sequence[Any]]:
-    """`rows` with every value whose type is not in `as_is` (or None) replaced by its text.
-
-    Chunk by chunk, the set of value types is taken in C (`map(type)`); a chunk holding only
-    `as_is` types passes through untouched, and the iterator is built of C parts, so the
-    usual export pays one pass in C per chunk and no Python call per row or value."""
-    iterator = iter(rows)
-    chunks = iter(lambda: list(itertools.islice(iterator, CHUNK_ROWS)), [])
-    return itertools.chain.from_iterable(map(functools.partial(_text_chunk, as_is=as_is), chunks))
+    """`rows` with every value whose type is not in `as_is` (or None) replaced by its text."""
+    return itertools.chain.from_iterable(text_chunks(rows, as_is))
 
 
-def _text_chunk(chunk: list[Sequence[Any]], as_is: frozenset[type]) -> list[Sequence[Any]]:
+def text_chunks(rows: Iterable[Sequence[Any]], as_is: frozenset[type]) -> Iterator[Sequence[Sequence[Any]]]:
+    """`text_rows` in lists of rows: the chunks of an export's row stream as they come from
+    the cursor (its `chunks()`), or of `CHUNK_ROWS` rows of any other iterable.
+
+    For each chunk the set of value types is taken in C (`map(type)`); a chunk holding only
+    `as_is` types passes through untouched, so the usual export pays one pass in C per chunk
+    and no Python call per row or value."""
+    chunked: Callable[[], Iterable[Sequence[Sequence[Any]]]] | None = getattr(rows, "chunks", None)
+    if chunked is not None:
+        chunks: Iterable[Sequence[Sequence[Any]]] = chunked()
+    else:
+        iterator = iter(rows)
+        chunks = iter(lambda: list(itertools.islice(iterator, CHUNK_ROWS)), [])
+    return map(functools.partial(_text_chunk, as_is=as_is), chunks)
+
+
+def _text_chunk(chunk: Sequence[Sequence[Any]], as_is: frozenset[type]) -> Sequence[Sequence[Any]]:
     if set(map(type, itertools.chain.from_iterable(chunk))) <= as_is:
         return chunk
     columns = list(zip(*chunk))

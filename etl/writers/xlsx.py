@@ -27,6 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 from etl.errors import UsageError
 from etl.writers.values import decimal_text, float_text, value_text
 from etl.writers.xlsx_formats import TEXT_INDENT, ColumnLayout, is_date_format, layout_columns
+from etl.writers.xlsx_rows import PlainRows
 
 EXCEL_MAX_ROWS = 1_048_576
 SHEET_NAME_LIMIT = 31
@@ -196,6 +197,7 @@ class _CellWriter:
         self.formats = list(column_formats)
         self._date_formats = list(date_formats)
         self._book = book
+        self._plain = PlainRows.for_sheet(sheet, column_formats)
         self.by_type: dict[type, Callable[[int, int, Any, Format | None], Any]] = {
             str: sheet.write_string,
             int: self._integer,
@@ -208,6 +210,8 @@ class _CellWriter:
         }
 
     def row(self, row: int, values: Sequence[Any]) -> None:
+        if self._plain is not None and self._plain.write(row, values):
+            return
         formats, by_type = self.formats, self.by_type
         for col, value in enumerate(values):
             if value is None:
