@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -242,7 +241,7 @@ class FileImport:
                     Loader(session, pipeline, target, processor.columns, processor.has_id) as loader,
                     RejectsWriter(self.rejects, table.header) as rejected,
                 ):
-                    for chunk in _chunks(table.rows, options.chunk_size):
+                    for chunk in table.chunks(options.chunk_size):
                         self.context.cancel.check()
                         self._load_chunk(chunk, processor, loader, rejected)
                         watch.observe(chunk)
@@ -279,7 +278,7 @@ class FileImport:
         except IntegrityError:
             raise _Skip from None
 
-    def _load_chunk(self, chunk: list[Row], processor: RowProcessor, loader: Loader,
+    def _load_chunk(self, chunk: Sequence[Row], processor: RowProcessor, loader: Loader,
                     rejected: RejectsWriter) -> None:
         """Convert, match and (while the error budget holds) write one chunk; bad rows are
         recorded and sent to the rejects file."""
@@ -308,12 +307,6 @@ def _record(result: FileResult, errors: list[RowError]) -> None:
     room = MAX_LISTED_ERRORS - len(result.errors)
     if room > 0:
         result.errors.extend(errors[:room])
-
-
-def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
-    """Lists of up to `size` rows (the readers already leave blank rows out)."""
-    while chunk := list(islice(rows, size)):
-        yield chunk
 
 
 def _fail(result: FileResult, status: str, *errors: RowError) -> None:

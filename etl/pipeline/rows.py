@@ -20,14 +20,12 @@ from etl.pipeline.definition import Column, Pipeline
 from etl.pipeline.lookups import LookupResolver
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.target import Target
-from etl.readers.base import Row
+from etl.readers.base import ColumnChunk, Row
 
 
-# A lookup's (cell getter, converter, whole-column converter); a lookup made from several
-# cells has no getter and converts the whole row.
-_LookupPlan = tuple[
-    Callable[[Sequence[str]], str] | None, Callable[[Any], Any], ColumnConverter | None
-]
+# A lookup's (cell index, converter, whole-column converter); a lookup made from several
+# cells has no index and converts the whole row.
+_LookupPlan = tuple[int | None, Callable[[Any], Any], ColumnConverter | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +107,7 @@ class RowProcessor:
         cells = [s for _, s in plain] + ([id_slot] if id_slot else [])
         self._cells = [_cell_plan(s) for s in cells]
         self._lookups: list[_LookupPlan] = [
-            (itemgetter(s.index), s.cell_converter, s.column_converter) if s.cell_converter is not None
+            (s.index, s.cell_converter, s.column_converter) if s.cell_converter is not None
             else (None, s.convert, None)
             for _, s in lookups
         ]
@@ -122,22 +120,31 @@ class RowProcessor:
         """`process` for a list of rows, column by column when every row is good: one `map`
         per column instead of a Python call per row is what makes a million rows cheap.
         Any problem in the chunk sends it through `process` row by row, which explains it."""
+        if type(chunk) is ColumnChunk and len(chunk.columns) == self._width:
+            return self._process_columns(chunk, chunk.columns, chunk.values)
         values = [row.values for row in chunk]
-        if not values or set(map(len, values)) != {self._width} or self._any_unnamed(values):
+        if not values or set(map(len, values)) != {self._width}:
+            return self._process_each(chunk)
+        return self._process_columns(chunk, _RowColumns(values), lambda: values)
+
+    def _process_columns(self, chunk: Sequence[Row], columns: Sequence[list[str]],
+                         values: Callable[[], list[tuple[str, ...]]]) -> ProcessedChunk:
+        """A chunk whose rows are all as wide as the header: `columns[i]` are its cells of
+        header column i, `values()` its rows' values (for a lookup made of several cells)."""
+        if self._any_unnamed(columns):
             return self._process_each(chunk)
         try:
-            converted = [_convert_column(list(map(cell, values)), convert, whole)
-                         for cell, convert, whole in self._cells]
-            converted += [list(map(convert, values)) if cell is None
-                          else _convert_column(list(map(cell, values)), convert, whole)
-                          for cell, convert, whole in self._lookups]
+            converted = [_convert_column(columns[index], convert, whole) for index, convert, whole in self._cells]
+            converted += [list(map(convert, values())) if index is None
+                          else _convert_column(columns[index], convert, whole)
+                          for index, convert, whole in self._lookups]
         except Problem:
             return self._process_each(chunk)
         return ProcessedChunk(list(zip(*[converted[i] for i in self._order])), {})
 
-    def _any_unnamed(self, values: list[tuple[str, ...]]) -> bool:
+    def _any_unnamed(self, columns: Sequence[list[str]]) -> bool:
         """Whether a row has a value under a blank header cell (then rows go one by one)."""
-        return any(value.strip() for i in self._unnamed for value in map(itemgetter(i), values))
+        return any(value.strip() for i in self._unnamed for value in columns[i])
 
     def _process_each(self, chunk: Sequence[Row]) -> ProcessedChunk:
         rows: list[tuple[Any, ...] | None] = []
@@ -182,6 +189,19 @@ class RowProcessor:
         return RejectedRow(errors, tuple(partial))
 
 
+class _RowColumns(Sequence[list[str]]):
+    """A chunk's rows seen as columns, each made when asked for (a `map` over the rows)."""
+
+    def __init__(self, values: list[tuple[str, ...]]) -> None:
+        self._values = values
+
+    def __len__(self) -> int:
+        return len(self._values[0]) if self._values else 0
+
+    def __getitem__(self, index: int) -> list[str]:  # type: ignore[override]
+        return list(map(itemgetter(index), self._values))
+
+
 def _fast_path(
     plain: list[Slot], lookups: list[Slot], id_slot: Slot | None
 ) -> Callable[[Sequence[str]], tuple[Any, ...]]:
@@ -215,10 +235,10 @@ def _convert_column(cells: list[str], convert: Converter, whole: ColumnConverter
     return list(map(convert, cells))
 
 
-def _cell_plan(slot: Slot) -> tuple[Callable[[Sequence[str]], str], Converter, ColumnConverter | None]:
-    """A one-cell slot's (cell getter, converter, whole-column converter)."""
+def _cell_plan(slot: Slot) -> tuple[int, Converter, ColumnConverter | None]:
+    """A one-cell slot's (cell index, converter, whole-column converter)."""
     assert slot.index is not None and slot.cell_converter is not None
-    return itemgetter(slot.index), slot.cell_converter, slot.column_converter
+    return slot.index, slot.cell_converter, slot.column_converter
 
 
 def _cell_slot(convert: Converter, index: int, header: Sequence[str],

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 MAX_WARNINGS = 1000
 """Warnings kept per file; the rest are only counted (`Warnings.total`)."""
@@ -34,6 +35,40 @@ class Row(NamedTuple):
 
     number: int
     values: tuple[str, ...]
+
+
+class ColumnChunk(Sequence[Row]):
+    """Rows held as columns: `columns[i]` are the rows' values of header column `i`, every
+    row exactly as wide as the header. A reader that parses a block of records column by
+    column hands them on like this, so the pipeline converts a column without a tuple per
+    row; it is still a sequence of `Row`s (built on demand) for everyone else."""
+
+    __slots__ = ("numbers", "columns")
+
+    def __init__(self, numbers: list[int], columns: list[list[str]]) -> None:
+        self.numbers = numbers
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | Sequence[Row]:
+        if isinstance(index, slice):
+            return ColumnChunk(self.numbers[index], [column[index] for column in self.columns])
+        return Row(self.numbers[index], tuple(column[index] for column in self.columns))
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(Row._make, zip(self.numbers, self.values()))
+
+    def values(self) -> list[tuple[str, ...]]:
+        """The rows' values as tuples (what `[row.values for row in chunk]` gives)."""
+        return list(zip(*self.columns)) if self.columns else [()] * len(self.numbers)
 
 
 HeaderTest = Callable[[Sequence[str]], bool]
@@ -87,6 +122,15 @@ class Table:
     bytes_read: Callable[[], int | None] = lambda: None
     """How many bytes of the file the reader has consumed so far, for a progress display
     (None where a reader cannot tell; today only the CSV reader tells)."""
+    chunked: Callable[[int], Iterator[Sequence[Row]]] | None = None
+    """A reader's own way to hand out `rows` in lists of a given size (the CSV reader's
+    column chunks); read a table through `rows` or through `chunks()`, not both."""
+
+    def chunks(self, size: int) -> Iterator[Sequence[Row]]:
+        """The rows in lists of `size` (the last may be shorter), in file order."""
+        if self.chunked is not None:
+            return self.chunked(size)
+        return _row_chunks(self.rows, size)
 
     def column_index(self, position: int) -> int:
         """The 0-based sheet column of value `position` (header cell or row value)."""
@@ -95,6 +139,11 @@ class Table:
     def cell_reference(self, row: int, position: int) -> str:
         """The spreadsheet name of a cell: `cell_reference(7, 1)` is `B7`."""
         return f"{column_letters(self.column_index(position))}{row}"
+
+
+def _row_chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
 
 
 def column_letters(index: int) -> str:

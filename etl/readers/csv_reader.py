@@ -11,15 +11,16 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from itertools import chain, count, islice, repeat
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from etl.errors import ReadError, UsageError
-from etl.readers.base import HeaderTest, ReadOptions, Row, Table
+from etl.readers.base import ColumnChunk, HeaderTest, ReadOptions, Row, Table
+from etl.readers.csv_columns import PlainBlocks
 from etl.readers.csv_lines import LineError, csv_lines, too_many_columns
 from etl.readers.encoding import (
     UNDECODABLE, bom_encoding, checked_encoding, detect_encoding, first_invalid_utf8, utf16_order, utf16_without_bom,
@@ -36,6 +37,8 @@ BLOCK_RECORDS = 4096
 """Records parsed and checked together once the header is found: large enough that the
 per-block Python work vanishes, small enough that memory stays flat."""
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\udc00-\udcff]")
+PLAIN_PREFIX_BYTES = 1 << 20
+"""How far into the file the header may end for the fast path (`csv_columns`) to take the data."""
 
 
 @contextmanager
@@ -49,32 +52,125 @@ def open_csv(
         handle = path.open(encoding=encoding, errors=UNDECODABLE, newline="")
     except OSError as err:
         raise ReadError(f"{path}: cannot open the file: {err.strerror or err}") from None
-    with handle:
+    with handle, ExitStack() as stack:
         sample = _read_sample(path, handle)
         _refuse_binary(path, sample)
         delimiter = forced_delimiter or sniff_delimiter(sample)
         handle.seek(0)
         csv.field_size_limit(MAX_FIELD_CHARS)
-        # strict: a quote inside a quoted value that is not doubled, or a file ending inside
-        # quotes, is an error instead of text silently joined or cut.
-        lines = chain.from_iterable(csv_lines(handle, delimiter))
-        source = _RecordRows(path, csv.reader(lines, delimiter=delimiter, strict=True), encoding)
+        source = _RecordRows(path, _csv_records(handle, delimiter), encoding)
         header, pending = find_header(path, source.one_by_one(), options.header_row, looks_like_header)
         width = len(header.values)
         source.width = width
+        rows: Iterator[Row] = chain([fit_row(row, width) for row in pending], source.blocks(BLOCK_RECORDS))
+        chunked = None
+        bytes_read = handle.buffer.raw.tell  # type: ignore[attr-defined]
+        offset = _plain_data_offset(path, encoding, delimiter, width, header.number)
+        if offset is not None:
+            plain = _PlainThenExact(path, stack, encoding, delimiter, width, offset, header.number + 1)
+            rows, chunked, bytes_read = plain.rows(), plain.chunks, plain.bytes_read
         yield Table(
             path=path,
             header=header.values,
             header_row=header.number,
-            rows=chain([fit_row(row, width) for row in pending], source.blocks(BLOCK_RECORDS)),
+            rows=rows,
             detected={
                 "format": "csv",
                 "encoding": encoding,
                 "delimiter": delimiter,
                 "header_row": str(header.number),
             },
-            bytes_read=handle.buffer.raw.tell,  # type: ignore[attr-defined]
+            bytes_read=bytes_read,
+            chunked=chunked,
         )
+
+
+def _csv_records(handle: TextIO, delimiter: str) -> Iterator[list[str]]:
+    """The file's records, strictly: a quote inside a quoted value that is not doubled, or a
+    file ending inside quotes, is an error instead of text silently joined or cut."""
+    lines = chain.from_iterable(csv_lines(handle, delimiter))
+    return csv.reader(lines, delimiter=delimiter, strict=True)
+
+
+def _plain_data_offset(path: Path, encoding: str, delimiter: str, width: int, header_row: int) -> int | None:
+    """Where the data rows start in the file's bytes, when the fast path may read them: a
+    UTF-8 file whose lines up to the header are plain (no quote, no lone CR), so the header's
+    row number is its line number."""
+    if encoding not in ("utf-8", "utf-8-sig") or width < 1 or delimiter == '"':
+        return None
+    try:
+        with path.open("rb") as raw:
+            prefix = raw.read(PLAIN_PREFIX_BYTES)
+    except OSError:
+        return None  # the exact reader reports it
+    offset = 0
+    for _ in range(header_row):
+        end = prefix.find(b"\n", offset)
+        if end < 0:
+            return None
+        offset = end + 1
+    head = prefix[:offset]
+    if b'"' in head or head.count(b"\r") != head.count(b"\r\n"):
+        return None
+    return offset
+
+
+class _PlainThenExact:
+    """A file's data rows: the plain blocks as column chunks, then (from the first block that
+    is not plain) the exact reader's rows, read on from that byte and row number."""
+
+    def __init__(self, path: Path, stack: ExitStack, encoding: str, delimiter: str, width: int,
+                 offset: int, number: int) -> None:
+        self._path = path
+        self._stack = stack
+        self._encoding = encoding
+        self._delimiter = delimiter
+        self._width = width
+        self._handle: BinaryIO = stack.enter_context(path.open("rb"))
+        self._blocks = PlainBlocks(self._handle, offset, number, width, delimiter)
+
+    def bytes_read(self) -> int:
+        return self._handle.tell()
+
+    def rows(self) -> Iterator[Row]:
+        for chunk in self._blocks:
+            yield from chunk
+        yield from self._exact_rows()
+
+    def chunks(self, size: int) -> Iterator[Sequence[Row]]:
+        numbers: list[int] = []
+        columns: list[list[str]] = [[] for _ in range(self._width)]
+        start = 0
+        for chunk in self._blocks:
+            if start:
+                numbers, columns, start = numbers[start:], [column[start:] for column in columns], 0
+            numbers += chunk.numbers
+            for column, more in zip(columns, chunk.columns):
+                column += more
+            while len(numbers) - start >= size:
+                end = start + size
+                yield ColumnChunk(numbers[start:end], [column[start:end] for column in columns])
+                start = end
+        left = ColumnChunk(numbers[start:], [column[start:] for column in columns])
+        exact = self._exact_rows()
+        if left:
+            rest = list(islice(exact, size - len(left)))
+            yield [*left, *rest] if rest else left
+        while chunk_rows := list(islice(exact, size)):
+            yield chunk_rows
+
+    def _exact_rows(self) -> Iterator[Row]:
+        if self._blocks.stopped_at is None:
+            return iter(())
+        offset, number = self._blocks.stopped_at
+        encoding = "utf-8" if self._encoding == "utf-8-sig" else self._encoding  # no BOM mid-file
+        text = self._stack.enter_context(self._path.open(encoding=encoding, errors=UNDECODABLE, newline=""))
+        handle: BinaryIO = text.buffer  # type: ignore[assignment]  # open() gives a BufferedReader
+        handle.seek(offset)
+        self._handle = handle
+        source = _RecordRows(self._path, _csv_records(text, self._delimiter), self._encoding, first=number)
+        source.width = self._width
+        return source.blocks(BLOCK_RECORDS)
 
 
 def _given_encoding(path: Path, name: str) -> str:
@@ -146,11 +242,11 @@ class _RecordRows:
     (bad text, malformed CSV, an I/O error) is raised only after the rows before it have
     been handed out, so rows stream exactly as if read one by one."""
 
-    def __init__(self, path: Path, records: Iterator[list[str]], encoding: str) -> None:
+    def __init__(self, path: Path, records: Iterator[list[str]], encoding: str, first: int = 1) -> None:
         self._path = path
         self._records = records
         self._encoding = encoding
-        self._number = 0
+        self._number = first - 1
         self._failure: ReadError | None = None
         self.width: int | None = None
         """The header's width once known: longer rows lose their trailing empty cells."""
