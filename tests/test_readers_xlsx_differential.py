@@ -91,7 +91,9 @@ def test_every_engine_gives_the_same_text(rows: list[list[tuple]], mac: bool) ->
             if kind not in ("float", "int"):
                 assert ours == text, (kind, value)
             theirs = calamine.get(number, ())[column] if column < len(calamine.get(number, ())) else ""
-            if not (kind == "error" or kind == "int" and abs(value) > 2**53 or kind == "serial" and value < 0):
+            emptied = number not in calamine and all(  # calamine empties errors: nothing else, no row
+                k == "error" or k == "text" and not t.strip() for k, _, t in row)
+            if not (kind == "error" or emptied or kind == "int" and abs(value) > 2**53 or kind == "serial" and value < 0):
                 assert theirs == ours, ("calamine", kind, value)
             reference_text = reference.get(number, ())[column] if column < len(reference.get(number, ())) else ""
             if kind != "serial":  # openpyxl: #VALUE! past 9999, a 1899 date for negatives
