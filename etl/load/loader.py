@@ -351,7 +351,7 @@ def _insert_as_objects(session: Session, cls: type[Any], resolver: LookupResolve
     def insert_row(table: Any, row: dict[str, Any]) -> Any:
         instance = lookup_cls(**{attributes[name]: value for name, value in row.items()})
         session.add(instance)
-        session.flush([instance])
+        session.flush()  # only lookup objects are pending here: rows are added after
         return getattr(instance, value_attribute)
 
     resolver.insert_row = insert_row

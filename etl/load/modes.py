@@ -92,7 +92,23 @@ def _column_behaviours(column: Column[Any], written: bool) -> list[Behaviour]:
 
 def _own_listeners(collection: Any) -> list[Any]:
     """Listeners an application registered (SQLAlchemy's own bookkeeping ones aside)."""
-    return [fn for fn in collection if not getattr(fn, "__module__", "").startswith("sqlalchemy.")]
+    return [fn for fn in collection if _registered_by_application(fn)]
+
+
+def _registered_by_application(fn: Any, depth: int = 0) -> bool:
+    """SQLAlchemy wraps some listeners (mapper events with `retval`, `propagate`) in a
+    function of its own; the application's function is then in the wrapper's closure."""
+    if not getattr(fn, "__module__", "").startswith("sqlalchemy."):
+        return True
+    if depth > 3:
+        return False
+    cells = getattr(fn, "__closure__", None) or ()
+    for cell in cells:
+        inner = cell.cell_contents
+        if callable(inner) and getattr(inner, "__code__", None) is not None \
+                and _registered_by_application(inner, depth + 1):
+            return True
+    return False
 
 
 def choose_mode(asked: str, found: Sequence[Behaviour]) -> ModeChoice:
@@ -104,7 +120,7 @@ def choose_mode(asked: str, found: Sequence[Behaviour]) -> ModeChoice:
         skipped = [b.what for b in found if asked not in b.modes]
         if skipped:
             raise UsageError(
-                f"--write-mode {asked} would skip {', '.join(skipped)} of the model; "
+                f"--write-mode {asked} would skip what the model does: {', '.join(skipped)}; "
                 f"use --write-mode {_fastest(found).mode} (or auto)")
         return ModeChoice(asked, "asked for")  # type: ignore[arg-type]
     return _fastest(found)

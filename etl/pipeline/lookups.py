@@ -92,8 +92,9 @@ class LookupResolver:
         self._shown: dict[str, str] = {}
         """Folded name → the name as the table writes it, for "did you mean"."""
         self.suggestions: list[tuple[str, str]] = []
-        """(new name, the existing name it is close to) for each row created near one; the
-        importer turns them into warnings and empties the list."""
+        """(new name, the existing name it is close to) for each new name near one (a row to
+        create when a row naming it is written); the importer turns them into warnings and
+        empties the list."""
         self._as_written: dict[str, Any] = {}
         """Names exactly as files write them → value: folding is costly, and names repeat."""
         self._values: set[Any] = set()
@@ -161,6 +162,10 @@ class LookupResolver:
         pending = self._pending.get(folded)
         if pending is None:
             pending = self._pending[folded] = NewLookup(name, folded, self)
+            near = self._near(name)
+            if near is not None:
+                self.suggestions.append((name, near))
+            self._shown.setdefault(folded, name)  # a later row's near miss of a new name is told too
         return pending
 
     def _near(self, name: str) -> str | None:
@@ -182,9 +187,6 @@ class LookupResolver:
             if found is not None:  # another import committed it meanwhile
                 new.value = found[0]
                 return new.value
-        near = self._near(new.name)
-        if near is not None:
-            self.suggestions.append((new.name, near))
         row = {**self.lookup.create_defaults, self.lookup.match: new.name}
         value = self.insert_row(self._table, row)
         self._by_name[new.folded] = [value]
