@@ -144,3 +144,63 @@ def test_an_annotated_copy_that_cannot_be_written_is_refused_first(
     done = cli("import", "groups", str(data), "--annotate", str(tmp_path / name))
     assert done.exit_code == 2 and message in done.stderr
     assert "committed" not in done.stdout
+
+
+MASCOTAS = """name = "mascotas"
+table = "mascotas"
+key = ["nombre"]
+create = true
+
+[[columns]]
+name = "nombre"
+type = "text"
+
+[[columns]]
+name = "tipo"
+type = "text"
+
+[[columns]]
+name = "edad"
+type = "integer"
+max = 10
+
+[[columns]]
+name = "telefono"
+type = "text"
+
+[[columns]]
+name = "alta"
+type = "date"
+
+[[columns]]
+name = "vacunada"
+type = "boolean"
+"""
+
+
+@pytest.mark.parametrize("suffix", ["xls", "ods"])
+def test_an_xls_or_ods_input_becomes_a_workbook_of_its_sheet_on_its_own_cells(
+    tmp_path: Path, cli, suffix: str
+) -> None:
+    """openpyxl cannot open them: the copy is the chosen sheet's cells as text, on the sheet's
+    own rows and columns (the fixture's title row, header on row 3 from column B, blank rows
+    between the data rows)."""
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    (folder / "mascotas.toml").write_text(MASCOTAS, encoding="utf-8")
+    out = tmp_path / "anotado.xlsx"
+    source = Path(__file__).parent / "fixtures" / f"pets.{suffix}"
+    done = cli("import", "--pipelines-dir", str(folder), "mascotas", str(source), "--annotate", str(out),
+               "--dry-run", "--json")
+    assert done.exit_code == 1, done.stderr
+    assert json.loads(done.stdout)["files"][0]["annotated"] == str(out)
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Errors", "Mascotas"]
+    sheet = book["Mascotas"]
+    assert sheet["B1"].value == "Listado de mascotas"
+    assert [c.value for c in sheet[3]][:4] == [None, "nombre", "tipo", "edad"]
+    assert [c.value for c in sheet[8]][:4] == [None, "Ñandú", "ave", "12"]
+    assert [row[:4] for row in entries(book)] == [("D8", 8, "edad", "12")]
+    assert fill(sheet["D8"]) == RED and "10" in sheet["D8"].comment.text
+    assert fill(sheet["B8"]) is None and sheet["B8"].comment is None
+    assert book["Errors"]["A3"].hyperlink.location == "'Mascotas'!D8"

@@ -63,6 +63,24 @@ def open_calamine(
         yield sheet_table(path, options, looks_like_header, rows, kind, name, [n for n, _ in sheets], found)
 
 
+def sheet_cells(path: Path, sheet: str) -> Iterator[Sequence[str]]:
+    """Every row of one sheet from row 1, as the cell text the reader gives (the annotated
+    copy of an .xls/.xlsb/.ods input is these rows, one sheet row per row)."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as err:
+        raise ReadError(f"{path}: not a readable workbook: {first_line(err)}") from None
+    with workbook:
+        try:
+            data = workbook.get_sheet_by_name(sheet)
+        except (CalamineError, ValueError) as err:
+            raise ReadError(f"{path}: cannot read sheet {sheet!r}: {first_line(err)}") from None
+        for _, cells in _numbered_rows(path, sheet, data):
+            yield cells
+
+
 def _numbered_rows(path: Path, sheet: str, data: CalamineSheet) -> Iterator[tuple[int, Sequence[str]]]:
     """Cell text by sheet row. python-calamine's `iter_rows` starts at the sheet's first row
     (row 1, used or not) and at its first used column, `start[1]`: the empty columns before

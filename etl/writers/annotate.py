@@ -4,8 +4,9 @@ sender with every problem marked where it is.
 - A workbook input is the original opened with openpyxl (styles, other sheets, formulas
   kept): each error cell filled light red with a comment giving the reason, a row-level
   error marking the whole row, a header problem its header cell; warnings light yellow.
-- A text input (CSV) becomes a new workbook of text cells (XlsxWriter, constant memory),
-  every record on its own row number, so the row numbers of the messages are the margin's.
+- Any other input (CSV, and the .xls/.xlsb/.ods workbooks openpyxl cannot open) becomes a
+  new workbook of text cells (XlsxWriter, constant memory): every record, or sheet row, on
+  its own row number, so the row numbers of the messages are the margin's.
 - Either way a new first sheet `Errors` lists cell, row, column, value, reason and kind,
   each entry linked to its cell.
 """
@@ -56,7 +57,8 @@ class Layout:
     """Where a table's values sit in its file."""
 
     path: Path
-    workbook: bool
+    kind: str
+    """The file's format as the reader detected it: `csv`, `xlsx`, `xls`, `xlsb`, `ods`."""
     sheet: str | None
     header: tuple[str, ...]
     header_row: int
@@ -67,7 +69,7 @@ class Layout:
     @classmethod
     def of(cls, table: Table) -> Layout:
         detected = table.detected
-        return cls(path=table.path, workbook=detected.get("format") != "csv", sheet=table.sheet,
+        return cls(path=table.path, kind=detected.get("format") or "csv", sheet=table.sheet,
                    header=table.header, header_row=table.header_row, first_column=table.first_column,
                    encoding=detected.get("encoding"), delimiter=detected.get("delimiter"))
 
@@ -109,7 +111,7 @@ class Annotation:
             return None
         marks = sorted(self.marks, key=lambda m: (m.row is None, m.row or 0, m.positions, m.warning))
         with _replacing(self.out) as temporary:
-            if self.layout.workbook:
+            if self.layout.kind == "xlsx":
                 _annotate_workbook(self.layout, marks, self.more, temporary)
             else:
                 _annotate_text(self.layout, marks, self.more, temporary)
@@ -259,12 +261,10 @@ def _cells_of(ranged: Any) -> Iterator[tuple[int, int]]:
 def _annotate_text(layout: Layout, marks: Sequence[Mark], more: int, out: Path) -> None:
     import xlsxwriter
 
-    from etl.readers.encoding import UNDECODABLE
-
     book = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False,
                                           "strings_to_formulas": False, "strings_to_urls": False})
     try:
-        name = _sheet_name(layout.path.stem)
+        name = _sheet_name(layout.sheet or layout.path.stem)
         listing = book.add_worksheet(_errors_sheet_name([name]))
         data = book.add_worksheet(name)
         fills = {False: book.add_format({"bg_color": f"#{ERROR_FILL}"}),
@@ -275,27 +275,40 @@ def _annotate_text(layout: Layout, marks: Sequence[Mark], more: int, out: Path) 
         _write_listing(listing, layout, name, marks, more, formats)
         cells = _by_cell(layout, marks)
         rows_marked = {row for row, _ in cells}
-        with layout.path.open(encoding=layout.encoding or "utf-8", errors=UNDECODABLE, newline="") as handle:
-            for number, record in enumerate(csv.reader(handle, delimiter=layout.delimiter or ","), start=1):
-                row = number - 1
-                width = max(len(record), len(layout.header)) if number in rows_marked else len(record)
-                for column in range(width):  # a marked short row: its missing cells too
-                    text = record[column] if column < len(record) else ""
-                    on_cell = cells.get((number, column)) if number in rows_marked else None
-                    if on_cell is None:
-                        if text:
-                            data.write_string(row, column, text)
-                        continue
-                    fill = fills[all(m.warning for m in on_cell)]
+        width_marked = layout.first_column + len(layout.header)
+        for number, record in enumerate(_records(layout), start=1):
+            row = number - 1
+            width = max(len(record), width_marked) if number in rows_marked else len(record)
+            for column in range(width):  # a marked short row: its missing cells too
+                text = record[column] if column < len(record) else ""
+                on_cell = cells.get((number, column)) if number in rows_marked else None
+                if on_cell is None:
                     if text:
-                        data.write_string(row, column, text, fill)
-                    else:
-                        data.write_blank(row, column, None, fill)
-                    data.write_comment(row, column, _comment_text(on_cell), {"author": COMMENT_AUTHOR, "x_scale": 2})
+                        data.write_string(row, column, text)
+                    continue
+                fill = fills[all(m.warning for m in on_cell)]
+                if text:
+                    data.write_string(row, column, text, fill)
+                else:
+                    data.write_blank(row, column, None, fill)
+                data.write_comment(row, column, _comment_text(on_cell), {"author": COMMENT_AUTHOR, "x_scale": 2})
         data.freeze_panes(layout.header_row, 0)
         listing.activate()
     finally:
         book.close()
+
+
+def _records(layout: Layout) -> Iterator[Sequence[str]]:
+    """The input's records from its first line or sheet row, as text."""
+    if layout.kind != "csv":
+        from etl.readers.calamine_reader import sheet_cells
+
+        yield from sheet_cells(layout.path, layout.sheet or "")
+        return
+    from etl.readers.encoding import UNDECODABLE
+
+    with layout.path.open(encoding=layout.encoding or "utf-8", errors=UNDECODABLE, newline="") as handle:
+        yield from csv.reader(handle, delimiter=layout.delimiter or ",")
 
 
 def _write_listing(listing: Any, layout: Layout, sheet: str, marks: Sequence[Mark], more: int,
