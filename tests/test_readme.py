@@ -130,3 +130,33 @@ def test_every_environment_variable_is_documented() -> None:
     assert {"ETL_DATABASE_URL", "ETL_DATABASE_PASSWORD", "ETL_PIPELINES_DIR", "ETL_DEBUG"} <= read
     assert sorted(name for name in read if name not in README) == []
     assert "TMPDIR" in README
+
+
+def section(title: str) -> str:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## )", README, flags=re.S | re.M)
+    assert match, title
+    return match.group(1)
+
+
+def test_the_one_off_load_transcripts_are_what_etl_prints(tmp_path: Path) -> None:
+    """Each `$ etl …` of the one-off loads section's ```console blocks, run after the sample
+    groups are loaded, prints every line shown under it (`… ` stands for the timestamp, and
+    the seconds may differ)."""
+    root = clone_copy(tmp_path / "clone")
+    env = user_env(tmp_path)
+    setup = subprocess.run(["etl", "import", "groups", "sample_data/grupos.csv"], cwd=root, env=env,
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert setup.returncode == 0, setup.stderr
+    transcripts = re.findall(r"^```console\n(.*?)^```", section("One-off spreadsheet loads"), flags=re.S | re.M)
+    assert len(transcripts) >= 2
+    seconds = re.compile(r"\(\d+\.\d+ s\)")
+    for transcript in transcripts:
+        command, *shown = transcript.splitlines()
+        assert command.startswith("$ etl ")
+        done = subprocess.run(["/bin/sh", "-c", command[2:]], cwd=root, env=env, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=300)
+        printed = [seconds.sub("(s)", LOG_TIMESTAMP.sub("", line)) for line in (done.stdout + done.stderr).splitlines()]
+        assert "Traceback" not in done.stderr, command
+        for line in shown:
+            assert line.startswith("… "), line
+            assert seconds.sub("(s)", line[2:]) in printed, f"{command}\n{line}\n" + "\n".join(printed)
