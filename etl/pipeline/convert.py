@@ -36,9 +36,12 @@ def build_converter(
     max_length: int | None = None,
     int_range: tuple[int, int] | None = None,
     empty_text: str | None = None,
+    second_digits: int | None = None,
 ) -> Converter:
     """The converter of `column`. `max_length` and `int_range` are the database column's own
-    limits, combined with the pipeline's (the tool enforces them on every database).
+    limits, combined with the pipeline's (the tool enforces them on every database), as is
+    `second_digits`, the digits of a second a time or date-time column keeps: a value with
+    more is a row error, not a value the database cuts.
     An empty optional text cell becomes `empty_text`: None, or '' for a NOT NULL column.
 
     Text and integer columns get flat converters (one call per cell on a good row): they are
@@ -53,6 +56,8 @@ def build_converter(
             prepare = _localised(prepare, column)
         return _integer_converter(column.required, prepare, low, high)
     parse = _parser(column)
+    if column.kind in ("time", "datetime") and second_digits is not None and second_digits < 6:
+        parse = _kept_to(parse, second_digits)
     required = column.required
 
     def convert(raw: str) -> Any:
@@ -198,6 +203,21 @@ def _parser(column: Column) -> Converter:
     if kind == "datetime":
         return date_reader(column.date_formats, _parse_iso_datetime, to_date=False)
     return _OTHER_PARSERS.get(kind, _identity)
+
+
+def _kept_to(parse: Converter, digits: int) -> Converter:
+    """`parse`, refusing a time whose fraction of a second needs more than `digits` digits."""
+    step = 10 ** (6 - digits)
+    kept = "whole seconds" if digits == 0 else f"{digits} digit{'s' if digits > 1 else ''} of a second"
+
+    def checked(text: str) -> Any:
+        value = parse(text)
+        if value.microsecond % step:
+            raise Problem(f"the column keeps {kept}; the database would cut this value's fraction "
+                          f"of a second (.{value.microsecond:06d})")
+        return value
+
+    return checked
 
 
 def _has_locale(column: Column) -> bool:

@@ -7,6 +7,13 @@ replaced, for this import only, by a decorator that stores the value's text (a U
 CHAR(36) or CHAR(32) column, a time in a text column) and reads it back as the value, so
 "unchanged" compares values, not spellings (`A0EE…` and `a0ee…` are one UUID).
 
+MariaDB's TIME holds a duration (-838:59:59.999999 to 838:59:59.999999), which PyMySQL
+gives as a `timedelta`; SQLAlchemy's TIME turns it into the time of day it wraps to
+(-838:59:59 reads as 01:00:01), so a file's 01:00:01 would be "unchanged" beside it and an
+export would show it. `time_of_duration` keeps a value within one day as that time of day
+and any other as the duration it is: compared with a file's time it differs (the row is
+updated), exported it is its ISO 8601 duration.
+
 JSON documents are always stored as their text: PostgreSQL parses `json`/`jsonb` from it,
 and a document `null` stays distinct from SQL NULL (SQLAlchemy's JSON types would turn
 Python's None, which `json.loads("null")` gives, into one or the other). Two documents are
@@ -16,12 +23,13 @@ equal when their JSON values are: key order, spacing and `1.10` against `1.1` do
 from __future__ import annotations
 
 import json
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import String, Table, Text, Time, Uuid
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -132,6 +140,28 @@ class TimeText(TypeDecorator[time]):
             return value
 
 
+_DAY = timedelta(days=1)
+
+
+def time_of_duration(value: Any) -> Any:
+    """A MariaDB TIME's value (a timedelta) as the time of day it is, when it is one; any
+    other value as it came."""
+    if value.__class__ is timedelta and timedelta(0) <= value < _DAY:
+        minutes, seconds = divmod(value.seconds, 60)
+        return time(minutes // 60, minutes % 60, seconds, value.microseconds)
+    return value
+
+
+class DurationTime(TypeDecorator[time]):
+    """MariaDB's TIME read exactly (see `time_of_duration`); written as its own TIME is."""
+
+    impl = mysql.TIME
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        return time_of_duration
+
+
 def use_exact_types(table: Table, pipeline: Pipeline) -> None:
     """Give the pipeline's uuid, time and json columns of `table` the types that store them exactly."""
     for column in pipeline.columns:
@@ -142,5 +172,7 @@ def use_exact_types(table: Table, pipeline: Pipeline) -> None:
             sql_column.type = JsonText()
         elif column.kind == "uuid" and not isinstance(sql_column.type, Uuid):
             sql_column.type = UuidText(hex_digits=getattr(sql_column.type, "length", None) == 32)
+        elif column.kind == "time" and isinstance(sql_column.type, mysql.TIME):
+            sql_column.type = DurationTime(fsp=sql_column.type.fsp)
         elif column.kind == "time" and not isinstance(sql_column.type, Time):
             sql_column.type = TimeText()

@@ -258,7 +258,7 @@ def _slot(
         "max_length": target.max_length(column.name), "int_range": target.int_range(column.name),
         "empty_text": "" if target.not_null(column.name) else None,
     }
-    convert = build_converter(column, **limits)  # type: ignore[arg-type]
+    convert = build_converter(column, **limits, second_digits=target.second_digits(column.name))  # type: ignore[arg-type]
     direct = binding.direct.get(column.name)
     by_name = binding.lookup.get(column.name)
     if resolver is None or by_name is None:

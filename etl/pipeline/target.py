@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Connection, Integer, MetaData, SmallInteger, String, Table
+from sqlalchemy import BigInteger, Connection, DateTime, Integer, MetaData, SmallInteger, String, Table, Time
 from sqlalchemy.exc import NoSuchTableError
+from sqlalchemy.types import TypeDecorator
 
 from etl.errors import ConfigError
 from etl.pipeline.definition import Pipeline
@@ -39,6 +40,20 @@ class Target:
         """NOT NULL and nothing fills it in: the file must give it (as '' at least, for text)."""
         sql_column = self.table.c[column]
         return not sql_column.nullable and sql_column.server_default is None and column != self.primary_key
+
+    def second_digits(self, column: str) -> int | None:
+        """Digits of a second a time or date-time column keeps, when fewer than microseconds
+        may be: MariaDB's TIME/DATETIME/TIMESTAMP(fsp) (bare: whole seconds) and PostgreSQL's
+        TIME/TIMESTAMP(p). The database would cut or round the rest without a word."""
+        sql_type = self.table.c[column].type
+        if isinstance(sql_type, TypeDecorator):
+            sql_type = sql_type.impl_instance
+        if not isinstance(sql_type, (Time, DateTime)):
+            return None
+        if hasattr(sql_type, "fsp"):  # MariaDB/MySQL
+            return int(getattr(sql_type, "fsp") or 0)
+        precision = getattr(sql_type, "precision", None)  # PostgreSQL; None is its default, 6
+        return int(precision) if isinstance(precision, int) else None
 
     def int_range(self, column: str) -> tuple[int, int] | None:
         """The range of an integer column's type (SQLite stores any; the others refuse)."""
