@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from etl.importing.sources import Source
     from etl.importing.workers import Cancel
     from etl.ledger import RunRecord
+    from etl.load.modes import ModeChoice
     from etl.reports import Report
 
 
@@ -77,6 +78,12 @@ class ImportKeywords(TypedDict, total=False):
     """Read `1.234,50` (decimal comma, `.` between thousands) in every integer and decimal column."""
     date_formats: Sequence[str]
     """strptime formats for every date and datetime column, tried in order (replacing the pipeline's)."""
+    write_mode: str
+    """How rows are written: `objects` (instances of the mapped class in the session: its
+    validators, defaults, type decorators and events all run), `bulk` (ORM bulk statements),
+    `native` (the driver's fastest path), or `auto` (default): the fastest mode that honours
+    everything the model defines. A mode that would skip something the model does is a
+    `UsageError` naming it."""
     annotate: str | Path | None
     """Write an annotated copy of the file (.xlsx) for its sender: every problem marked, an Errors
     sheet first; several files get `<stem>-<file>.xlsx` each. Also on a dry run."""
@@ -150,16 +157,33 @@ class Database:
             return name
         return get_pipeline(name, self.settings.pipelines_dirs)
 
+    def model_pipeline(self, model: str) -> Pipeline:
+        """The pipeline for an application's mapped class (`package.module:Class`, or
+        `path/to/file.py:Class`) without a pipeline file: headers, types, lengths and
+        required-ness from the mapping; pass it wherever a pipeline name goes."""
+        from etl.pipeline.mapped import model_pipeline
+
+        return model_pipeline(model)
+
+    def write_mode(self, pipeline: str | Pipeline, asked: str = "auto") -> ModeChoice:
+        """The write mode an import of `pipeline` uses (`asked`, checked; or what `auto`
+        picks) and why; a `UsageError` when `asked` would skip something the model does."""
+        from etl.load.strategy import planned_mode
+
+        return planned_mode(self.pipeline(pipeline), asked)
+
     def init(self) -> list[str]:
         """Create the built-in target tables, those of pipelines that say `create = true`, and
         etl's bookkeeping where missing; the names created."""
         from etl.pipeline.tables import ensure_pipeline_table
-        from etl.schema import init_database
+        from etl.schema import ensure_model_table, init_database
 
         created = init_database(self.engine)
         for pipeline in self.pipelines().values():
             if pipeline.create and ensure_pipeline_table(self.engine, pipeline):
                 created.append(pipeline.table)
+            if pipeline.model is not None:
+                created += ensure_model_table(self.engine, pipeline)
         return created
 
     def import_file(self, pipeline: str | Pipeline, path: str | Path, *, name: str | None = None,
@@ -193,6 +217,7 @@ class Database:
         chosen = self.pipeline(pipeline)
         listener, cancel = _hooks(options)
         settings = import_options(options)
+        self.write_mode(chosen, settings.write_mode)
         # Folders are listed once, here, before the database is opened (a wrong call opens
         # nothing); a file another run moves away later is that run's, not an error.
         files = [FileSource(file) for file in expand_paths(chosen, [Path(p) for p in paths])]
@@ -269,7 +294,10 @@ class Database:
 
         chosen = self.pipeline(pipeline)
         listener, cancel = _hooks(options)
-        return import_rows(self.engine, chosen, source, import_options(options), listener=listener, cancel=cancel)
+        settings = import_options(options)
+        self.write_mode(chosen, settings.write_mode)
+        self.write_mode(chosen, settings.write_mode)
+        return import_rows(self.engine, chosen, source, settings, listener=listener, cancel=cancel)
 
     def export(self, source: str | None, output: str | Path | BinaryIO, *, sql: str | None = None,
                columns: Sequence[str] = (), where: str | None = None, order_by: str | None = None,
@@ -412,6 +440,7 @@ def import_options(options: ImportKeywords) -> ImportOptions:
         decimal_comma=options.get("decimal_comma", False),
         date_formats=tuple(options.get("date_formats", ())),
         annotate=_path(options.get("annotate")),
+        write_mode=options.get("write_mode", "auto"),
     )
 
 

@@ -1,8 +1,8 @@
 """The target tables (exactly the seed articles' names and columns) and etl's own ledger.
 
-Attribute names equal column names on purpose: pipelines name database columns, and the
-same engine code serves these models and tables reflected from a database etl did not
-create.
+Attribute names equal column names on purpose: the same pipelines serve these models and
+tables reflected from a database etl did not create. `Contact.group` is the relationship
+the contacts pipeline's group lookup fills.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # MySQL/MariaDB need a length for VARCHAR; the seed schema's bare String means "text".
 UnboundedString = String().with_variant(String(255), "mysql", "mariadb")
@@ -61,6 +61,9 @@ class Contact(Base):
     nombre: Mapped[str] = mapped_column(String(100), nullable=False)
     telefono: Mapped[str] = mapped_column(String(11), nullable=False)
     grupo_id: Mapped[int] = mapped_column(Integer, ForeignKey("grupos.id"), nullable=False)
+    group: Mapped[Group] = relationship()
+    """The group the contact is in: a contacts file names it, and a name the table does
+    not have yet becomes a new `Group` (in objects mode, as a `Group` object)."""
 
 
 class ImportRun(LedgerBase):

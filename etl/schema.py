@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Engine, Table, inspect, insert, select
+from sqlalchemy import Engine, MetaData, Table, inspect, insert, select
 from sqlalchemy.exc import DBAPIError
 
 from etl.models import LOCK_NAMES, TARGET_MODELS, Base, LedgerBase, Lock
+from etl.pipeline.definition import Pipeline
 
 
 def ensure_ledger(engine: Engine) -> list[str]:
@@ -40,13 +41,23 @@ def ensure_target_tables(engine: Engine, names: list[str]) -> list[str]:
     return _create_missing(engine, Base, [t for t in Base.metadata.tables if t in wanted])
 
 
+def ensure_model_table(engine: Engine, pipeline: Pipeline) -> list[str]:
+    """Create the table of a pipeline's own model (and what it references in the model's
+    metadata) if missing."""
+    from etl.pipeline.mapped import import_model, mapped_table
+
+    table = mapped_table(import_model(pipeline.model or "", pipeline.base_dir))
+    wanted = {table.name, *(fk.column.table.name for fk in table.foreign_keys)}
+    return _create_missing(engine, table.metadata, sorted(wanted))
+
+
 def init_database(engine: Engine) -> list[str]:
     """What `etl init` does: every built-in target table and the ledger, created if missing."""
     created = ensure_target_tables(engine, list(TARGET_MODELS))
     return created + ensure_ledger(engine)
 
 
-def _create_missing(engine: Engine, base: type, names: list[str]) -> list[str]:
+def _create_missing(engine: Engine, base: type | MetaData, names: list[str]) -> list[str]:
     """Create the missing tables one by one, in dependency order. Another process may be
     creating the same table at the same moment (two cron jobs on a fresh database): a
     failure is fine when the table exists afterwards."""
@@ -55,7 +66,8 @@ def _create_missing(engine: Engine, base: type, names: list[str]) -> list[str]:
     # write lock; BEGIN IMMEDIATE takes it first, so a concurrent process waits instead.
     ddl_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
     created: list[str] = []
-    for table in base.metadata.sorted_tables:  # type: ignore[attr-defined]
+    metadata = base if isinstance(base, MetaData) else base.metadata  # type: ignore[attr-defined]
+    for table in metadata.sorted_tables:
         if table.name not in names or table.name in existing:
             continue
         if _create_table(engine, ddl_engine, table):

@@ -28,7 +28,7 @@ STDIN = "-"
 @command("import", json_collection="files", timestamps=True)
 def import_command(
     pipeline: Annotated[str, typer.Argument(
-        metavar="PIPELINE", help="Pipeline name (see `etl pipelines`); with --table, the first file.")],
+        metavar="PIPELINE", help="Pipeline name (see `etl pipelines`); with --table or --model, the first file.")],
     paths: Annotated[list[Path] | None, typer.Argument(
         metavar="PATH", help="Files, or folders of files, to import; - reads CSV from standard input.")] = None,
     db: DbOption = None,
@@ -74,6 +74,15 @@ def import_command(
     key: Annotated[str | None, typer.Option(
         "--key", help="With --table: the column(s) rows match on for updates, comma-separated.",
     )] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", metavar="MODULE:CLASS",
+        help="Rows become objects of this SQLAlchemy mapped class (package.module:Class or file.py:Class), "
+             "no pipeline file: headers are its attribute and column names.",
+    )] = None,
+    write_mode: Annotated[str, typer.Option(
+        "--write-mode", metavar="MODE",
+        help="auto (the fastest mode that honours the model), objects, bulk or native.",
+    )] = "auto",
 ) -> None:
     """Import files, or every file of a folder, one transaction each.
 
@@ -87,11 +96,13 @@ def import_command(
     from etl.cli.signals import stop_on_signals
     from etl.importing.workers import Cancel
 
-    files = [Path(pipeline), *(paths or [])] if table else list(paths or [])
+    files = [Path(pipeline), *(paths or [])] if table or model else list(paths or [])
     if not files:
         raise typer.BadParameter("name at least one file (or folder) to import", param_hint="PATH")
     if (create or key) and not table:
         raise typer.BadParameter("--create and --key go with --table NAME", param_hint="--table")
+    if table and model:
+        raise typer.BadParameter("give --table or --model, not both", param_hint="--model")
     out, err = Log("stdout"), Log("stderr")
     report = ImportReport(out, err, dry_run=dry_run, silent=as_json)
     cancel = Cancel()
@@ -99,12 +110,14 @@ def import_command(
         chunk_size=chunk_size, max_errors=max_errors, rejects=rejects, dry_run=dry_run, force=force,
         encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row, archive_dir=archive_dir,
         error_dir=error_dir, workers=workers, listener=report, cancel=cancel, create_lookups=create_lookups,
-        decimal_comma=decimal_comma, date_formats=date_format or (), annotate=annotate)
+        decimal_comma=decimal_comma, date_formats=date_format or (), annotate=annotate, write_mode=write_mode)
     show_bar = not (quiet or as_json) and is_terminal(sys.stderr)
     with stop_on_signals(cancel, err), database_for(db, pipelines_dir) as database, \
             progress_bar(report, show_bar):
         if table:
             results = database.import_table(table, files, create=create, key=split_columns(key), **options)
+        elif model:
+            results = database.import_files(database.model_pipeline(model), files, **options)
         elif [str(p) for p in files] == [STDIN]:
             with _stdin_copy() as copy:
                 results = [database.import_file(pipeline, copy, name=name or STDIN, **_for_stdin(options))]

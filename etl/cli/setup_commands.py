@@ -40,12 +40,15 @@ def pipelines_command(context: typer.Context, db: DbOption = None, pipelines_dir
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("pipeline", "table", "key", "accepted columns", show_lines=True)
-    for pipeline in database_for(db, pipelines_dir).pipelines().values():
+    table = Table("pipeline", "table", "key", "write mode", "accepted columns", show_lines=True)
+    database = database_for(db, pipelines_dir)
+    for pipeline in database.pipelines().values():
         accepted = "\n".join(
             f"{column}: {' | '.join(headers)}" for column, headers in pipeline.accepted_headers.items()
         )
-        table.add_row(pipeline.name, pipeline.table, ", ".join(pipeline.key), accepted)
+        target = pipeline.table if pipeline.model is None else f"{pipeline.table}\n(model {pipeline.model})"
+        mode = database.write_mode(pipeline).describe()
+        table.add_row(pipeline.name, target, ", ".join(pipeline.key), mode, accepted)
     Console().print(table)
 
 

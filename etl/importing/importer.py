@@ -35,7 +35,8 @@ from etl.pipeline.watch import FileWarnings
 from etl.writers.annotate import Annotation, check_annotate_path, either_labels
 from etl.importing.sources import FileSource, Source
 from etl.readers import ReadOptions, Row, header_test
-from etl.schema import ensure_ledger, ensure_target_tables
+from etl.load.modes import WRITE_MODES
+from etl.schema import ensure_ledger, ensure_model_table, ensure_target_tables
 
 if TYPE_CHECKING:
     from etl.importing.runs import RunContext
@@ -60,6 +61,8 @@ class ImportOptions:
     """Write the annotated copy of the file here (`import_files` names one per file)."""
     workers: int = 1
     """Files imported at once, each on its own thread, connection and transaction."""
+    write_mode: str = "auto"
+    """objects, bulk, native, or auto: the fastest that honours everything the model does."""
 
 
 class _Skip(Exception):
@@ -112,6 +115,8 @@ def check_options(options: ImportOptions) -> None:
         check_annotate_path(options.annotate)
     if not 1 <= options.workers <= MAX_WORKERS:
         raise UsageError(f"--workers must be between 1 and {MAX_WORKERS}")
+    if options.write_mode not in WRITE_MODES:
+        raise UsageError(f"--write-mode must be one of {', '.join(WRITE_MODES)}, not {options.write_mode!r}")
 
 
 def prepare_database(engine: Engine, pipeline: Pipeline) -> None:
@@ -119,6 +124,8 @@ def prepare_database(engine: Engine, pipeline: Pipeline) -> None:
     ensure_ledger(engine)
     if pipeline.create:
         ensure_pipeline_table(engine, pipeline)
+    if pipeline.model is not None:
+        ensure_model_table(engine, pipeline)
     lookups = [c.lookup.table for c in pipeline.columns if c.lookup is not None]
     ensure_target_tables(engine, [pipeline.table, *lookups])
 
@@ -237,10 +244,13 @@ class FileImport:
                 processor = RowProcessor(pipeline, target, binding, table.header, resolvers)
                 watch = FileWarnings(pipeline, target, binding, table.header, resolvers,
                                      workbook=table.detected.get("format") != "csv")
+                labels = {name: table.header[index] for name, index in {**binding.lookup, **binding.direct}.items()}
                 with (
-                    Loader(session, pipeline, target, processor.columns, processor.has_id) as loader,
+                    Loader(session, pipeline, target, processor.columns, processor.has_id,
+                           write_mode=options.write_mode, labels=labels, resolvers=resolvers) as loader,
                     RejectsWriter(self.rejects, table.header) as rejected,
                 ):
+                    result.write_mode = loader.write_mode.mode
                     for chunk in table.chunks(options.chunk_size):
                         self.context.cancel.check()
                         self._load_chunk(chunk, processor, loader, rejected)

@@ -83,6 +83,8 @@ class FileResult:
     unchanged: int = 0
     rejected: int = 0
     lookups_created: int = 0
+    write_mode: str | None = None
+    """How the rows were written: objects, bulk or native (None before any row was)."""
     seconds: float = 0.0
     errors: list[RowError] = field(default_factory=list)
     errors_total: int = 0
@@ -125,6 +127,7 @@ class FileResult:
             "warnings": [warning.to_dict() for warning in self.warnings],
             "errors_total": self.errors_total,
             "lookups_created": self.lookups_created,
+            "write_mode": self.write_mode,
             "detected": dict(self.detected),
             "moved_to": str(self.moved_to) if self.moved_to else None,
             "note": self.note,

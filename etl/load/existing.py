@@ -15,6 +15,9 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 
 
+IN_LIST_LIMIT = 30_000
+"""Ids per `IN (…)` query: under SQLite's 32 766 bound parameters, PostgreSQL's and MySQL's 65 535."""
+
 class ExistingRowReader:
     """Reads a chunk's matched rows by primary key, and a whole table's keys, with plain SQL.
 

@@ -6,9 +6,14 @@ rows with one executemany each. Matching works on tables without any index: the 
 existing keys are read once per file into a compact hash index (see `etl.load.keys`),
 and each proposed match is confirmed on the real values.
 
-The write itself is a small replaceable strategy chosen per dialect by
-`etl.load.dialects.writer_for` (PostgreSQL COPY, MariaDB multi-row upserts,
-executemany elsewhere); matching does not depend on it.
+The write itself is a strategy chosen per mapped class (`etl.load.strategy`): instances
+in the session (`objects`), ORM bulk statements (`bulk`), or per dialect the driver's
+fastest path (`native`: PostgreSQL COPY, MariaDB multi-row upserts, executemany
+elsewhere); matching does not depend on it. In `objects` mode each good row is first built
+as an instance, so keys are matched and rows compared on the values the model stores.
+
+A name a lookup does not know yet is a `NewLookup` in the planned rows; `apply` creates it
+(a `Group` object in `objects` mode) only for the rows it writes.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import func, inspect, literal, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -26,14 +31,16 @@ from etl.db import error_reason
 from etl.errors import EtlError
 from etl.load.existing import ExistingRowReader
 from etl.pipeline.definition import Pipeline
-from etl.load.dialects import writer_for
 from etl.load.keys import ExistingKeys, SeenKeys, key_hasher
+from etl.load.modes import ModeChoice
+from etl.load.orm_writers import ObjectsWriter
+from etl.load.strategy import lookup_class, mapping_for, writer
+from etl.pipeline.lookups import LookupResolver, NewLookup
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import Unconverted
 from etl.pipeline.target import Target
 
-IN_LIST_LIMIT = 30_000
-"""Ids per `IN (…)` query: under SQLite's 32 766 bound parameters, PostgreSQL's and MySQL's 65 535."""
+from etl.load.existing import IN_LIST_LIMIT
 
 
 class ChunkWriteError(EtlError):
@@ -69,6 +76,10 @@ class Loader:
         target: Target,
         columns: Sequence[str],
         has_id: bool,
+        *,
+        write_mode: str = "auto",
+        labels: dict[str, str] | None = None,
+        resolvers: dict[str, LookupResolver] | None = None,
     ) -> None:
         self.session = session
         self.counts = Counts()
@@ -93,8 +104,16 @@ class Loader:
         self._table_was_empty = connection.execute(
             select(literal(1)).select_from(self._table).limit(1)
         ).first() is None
-        self._writer = writer_for(connection, pipeline, self._table, self._columns, target.primary_key)
-        self._reader = ExistingRowReader(connection.dialect, self._table, self._columns, target.primary_key)
+        mapping = mapping_for(pipeline, self._table, write_mode)
+        self.write_mode: ModeChoice = mapping.choice
+        self._writer = writer(session, mapping, pipeline, self._columns, target.primary_key, labels or {}, has_id)
+        self._objects = self._writer if isinstance(self._writer, ObjectsWriter) else None
+        self._reader = ExistingRowReader(connection.dialect, mapping.table, self._columns, target.primary_key)
+        self._resolvers = [(self._columns.index(name), resolver) for name, resolver in (resolvers or {}).items()
+                           if name in self._columns]
+        if self._objects is not None:
+            for _, resolver in self._resolvers:
+                _insert_as_objects(session, mapping.mapper.class_, resolver)
         self._explicit_ids = False
         self._generated_ids = False
 
@@ -116,9 +135,14 @@ class Loader:
         """Decide insert / update / unchanged for each good row. Repeated or ambiguous keys are
         errors. Rows numbered in `bad` are already rejected: their (partial) values only take
         part in finding repeated keys, so two bad rows with one key are reported too."""
+        errors: list[RowError] = []
+        if self._objects is not None:
+            rows, refused = self._objects.normalise(numbers, rows, bad)
+            if refused:
+                errors.extend(refused)
+                bad = {*bad, *(error.row for error in refused if error.row is not None)}
         width = len(self._columns)
         plan = ChunkPlan()
-        errors: list[RowError] = []
         by_id: list[int] = []
         by_key: list[int] = []
         id_values: list[Any] | None = None
@@ -200,6 +224,8 @@ class Loader:
         """Write a planned chunk, flush, and clear the session so memory stays flat."""
         connection = self.session.connection()
         try:
+            if self._resolvers:
+                self._create_lookups(plan)
             self._writer.insert(connection, plan.inserts, with_id=False)
             self._writer.insert(connection, plan.inserts_with_id, with_id=True)
             self._writer.update(connection, plan.updates)
@@ -214,6 +240,20 @@ class Loader:
         self.counts.inserted += len(plan.inserts) + len(plan.inserts_with_id)
         self.counts.updated += len(plan.updates)
         self.counts.unchanged += plan.unchanged
+
+    def _create_lookups(self, plan: ChunkPlan) -> None:
+        """Create the new lookup rows the planned rows name, in file order; outside objects
+        mode, put their values in the rows (an object takes them when it is added)."""
+        for position, resolver in self._resolvers:
+            if not resolver.has_pending:
+                continue
+            for rows in (plan.inserts, plan.inserts_with_id, plan.updates):
+                for index, row in enumerate(rows):
+                    value = row[position]
+                    if type(value) is NewLookup:
+                        resolver.create(value)
+                        if self._objects is None:
+                            rows[index] = (*row[:position], value.value, *row[position + 1:])
 
     def finish(self) -> None:
         """After explicit ids on PostgreSQL, move the id sequence past them (others follow by themselves)."""
@@ -297,3 +337,29 @@ def _key_getter(positions: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ..
 
 def _show(key: tuple[Any, ...]) -> str:
     return " / ".join("" if v is None else str(v) for v in key)
+
+
+def _insert_as_objects(session: Session, cls: type[Any], resolver: LookupResolver) -> None:
+    """Make the resolver create its rows as mapped objects (a `Group`) in the session."""
+    lookup = resolver.lookup
+    lookup_cls = lookup_class(cls, _fk_column(cls, lookup.table), lookup.table)
+    if lookup_cls is None:
+        return
+    attributes = {prop.columns[0].name: prop.key for prop in inspect(lookup_cls).column_attrs}
+    value_attribute = attributes[lookup.value]
+
+    def insert_row(table: Any, row: dict[str, Any]) -> Any:
+        instance = lookup_cls(**{attributes[name]: value for name, value in row.items()})
+        session.add(instance)
+        session.flush()  # only lookup objects are pending here: rows are added after
+        return getattr(instance, value_attribute)
+
+    resolver.insert_row = insert_row
+
+
+def _fk_column(cls: type[Any], table: str) -> str:
+    """The model's column that references `table` (for finding its relationship)."""
+    for fk in inspect(cls).local_table.foreign_keys:
+        if fk.column.table.name == table:
+            return str(fk.parent.name)
+    return ""

@@ -32,7 +32,7 @@ FORMAT_SUFFIXES: dict[str, tuple[str, ...]] = {
 }
 
 PIPELINE_KEYS = {
-    "name", "table", "description", "key", "formats", "allow_extra_columns", "columns", "create",
+    "name", "table", "description", "key", "formats", "allow_extra_columns", "columns", "create", "model",
 }
 COLUMN_KEYS = {
     "name", "headers", "type", "required", "max_length", "min", "max", "pattern",
@@ -110,6 +110,13 @@ class Pipeline:
     create: bool = False
     """etl creates the table from the columns when it is missing (`etl init`, `etl import`)."""
     source: Path | None = None
+    model: str | None = None
+    """An application's mapped class the rows become (`package.module:Class`), if not the table's own."""
+
+    @property
+    def base_dir(self) -> Path | None:
+        """The folder of the definition file (a model module may sit beside it)."""
+        return self.source.parent if self.source is not None else None
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -197,19 +204,20 @@ class DefinitionError(ValueError):
 def _build_pipeline(data: Mapping[str, Any], path: Path) -> Pipeline:
     reject_unknown_keys(data, PIPELINE_KEYS, "pipeline")
     name = required_text(data, "name", "pipeline")
-    table = required_text(data, "table", "pipeline")
-    raw_columns = data.get("columns")
-    if not isinstance(raw_columns, list) or not raw_columns:
-        raise DefinitionError("a pipeline needs at least one [[columns]] entry")
+    model = required_text(data, "model", "pipeline") if "model" in data else None
+    table = required_text(data, "table", "pipeline") if model is None or "table" in data else ""
+    raw_columns = data.get("columns", [] if model is not None else None)
+    if not isinstance(raw_columns, list) or (not raw_columns and model is None):
+        raise DefinitionError("a pipeline needs at least one [[columns]] entry (or a model)")
     columns = tuple(_build_column(raw) for raw in raw_columns)
     names = [column.name for column in columns]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise DefinitionError(f"column(s) defined twice: {', '.join(duplicates)}")
     key = tuple(_str_list(data.get("key"), "key"))
-    if not key:
+    if not key and model is None:
         raise DefinitionError("'key' must name at least one column")
-    unknown_key = [k for k in key if k not in names]
+    unknown_key = [k for k in key if k not in names and columns]
     if unknown_key:
         raise DefinitionError(f"key column(s) not defined in [[columns]]: {', '.join(unknown_key)}")
     formats = tuple(_str_list(data.get("formats", ["csv", "xlsx"]), "formats"))
@@ -218,7 +226,7 @@ def _build_pipeline(data: Mapping[str, Any], path: Path) -> Pipeline:
         raise DefinitionError(
             f"unsupported format(s) {bad_formats}; use csv and/or xlsx (every spreadsheet format), "
             "or name xlsm, xls, xlsb, ods one by one")
-    return Pipeline(
+    pipeline = Pipeline(
         name=name,
         table=table,
         key=key,
@@ -228,7 +236,16 @@ def _build_pipeline(data: Mapping[str, Any], path: Path) -> Pipeline:
         allow_extra_columns=_bool(data, "allow_extra_columns", False),
         create=_bool(data, "create", False),
         source=path,
+        model=model,
     )
+    if model is None:
+        return pipeline
+    from etl.pipeline.mapped import bind_model, import_model  # mapped builds on this module
+
+    bound = bind_model(pipeline, import_model(model, path.parent))
+    if table and table != bound.table:
+        raise DefinitionError(f"table {table!r} is not the table of model {model} ({bound.table})")
+    return bound
 
 
 def _build_column(raw: Any) -> Column:

@@ -5,6 +5,10 @@ the folded name (case, accents and repeated spaces ignored), so resolving is a d
 never a query per row. Unknown names are created (counted) unless the pipeline says reject;
 either way a name close to an existing one (`Amigso` beside `Amigos`) gets a "did you mean".
 
+A name that is not in the table resolves to a `NewLookup` placeholder: the row is only
+created (`LookupResolver.create`) when the loader writes a row that names it, so a row
+rejected later (a repeated key, `--max-errors`) never leaves a new group behind.
+
 Creating is serialised through the database, so concurrent imports (even on other hosts)
 never create the same name twice: PostgreSQL locks the lookup table against other writers
 at the first creation and re-reads it; MariaDB/MySQL lock etl's `lookups` lock row from the
@@ -18,9 +22,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, String, insert, select, text
+from sqlalchemy import Connection, String, Table, insert, select, text
 
 from etl.errors import ConfigError
 from etl.models import LOOKUPS_LOCK, Lock
@@ -37,6 +42,37 @@ def fold_name(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", bare.casefold()).strip()
+
+
+class NewLookup:
+    """A lookup name the table does not have yet: the value of a row until the loader writes
+    the row and creates the lookup row (then `value` is its id). Equal by folded name, so two
+    rows of a chunk naming one new group share a key; `repr` is stable for key hashing."""
+
+    __slots__ = ("name", "folded", "resolver", "value")
+
+    def __init__(self, name: str, folded: str, resolver: LookupResolver) -> None:
+        self.name = name
+        self.folded = folded
+        self.resolver = resolver
+        self.value: Any = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NewLookup) and other.folded == self.folded and other.resolver is self.resolver
+
+    def __hash__(self) -> int:
+        return hash(("new lookup", self.folded))
+
+    def __repr__(self) -> str:
+        return f"NewLookup({self.resolver.lookup.table!r}, {self.folded!r})"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+RowInserter = Callable[[Table, dict[str, Any]], Any]
+"""Writes one new lookup row and returns its value column (the loader's ORM modes pass one
+that adds a mapped object to the session)."""
 
 
 class LookupResolver:
@@ -56,11 +92,14 @@ class LookupResolver:
         self._shown: dict[str, str] = {}
         """Folded name → the name as the table writes it, for "did you mean"."""
         self.suggestions: list[tuple[str, str]] = []
-        """(new name, the existing name it is close to) for each row created near one; the
-        importer turns them into warnings and empties the list."""
+        """(new name, the existing name it is close to) for each new name near one (a row to
+        create when a row naming it is written); the importer turns them into warnings and
+        empties the list."""
         self._as_written: dict[str, Any] = {}
         """Names exactly as files write them → value: folding is costly, and names repeat."""
         self._values: set[Any] = set()
+        self._pending: dict[str, NewLookup] = {}
+        self.insert_row: RowInserter = self._insert_core
         dialect = connection.dialect.name
         self._lock_before_creating = lookup.on_missing == "create" and dialect == "postgresql"
         lock_now = lookup.on_missing == "create" and dialect in ("mysql", "mariadb")
@@ -89,13 +128,13 @@ class LookupResolver:
         self._read_table()
 
     def resolve(self, name: str, create: bool = True) -> Any:
-        """The value for `name`, creating the row when the lookup allows it (and `create`:
-        a row rejected for another reason must not leave a new lookup row behind)."""
+        """The value for `name`, or a `NewLookup` to create when a row naming it is written
+        (None when not `create`: a row rejected already needs no placeholder)."""
         known = self._as_written.get(name)
         if known is not None:
             return known
         value = self._resolve(name, create)
-        if value is not None:
+        if value is not None and not isinstance(value, NewLookup):
             self._as_written[name] = value
         return value
 
@@ -115,10 +154,19 @@ class LookupResolver:
             raise Problem(f"no {self.lookup.table} row named like this{hint}")
         if not create:
             return None
-        if self._lock_before_creating:
-            self._lock_for_creating()
-            return self._resolve(name, create)
-        return self._create(name)
+        if self._max_length is not None and len(name) > self._max_length:
+            raise Problem(
+                f"a new {self.lookup.table} name can be at most {self._max_length} characters"
+            )
+        folded = fold_name(name)
+        pending = self._pending.get(folded)
+        if pending is None:
+            pending = self._pending[folded] = NewLookup(name, folded, self)
+            near = self._near(name)
+            if near is not None:
+                self.suggestions.append((name, near))
+            self._shown.setdefault(folded, name)  # a later row's near miss of a new name is told too
+        return pending
 
     def _near(self, name: str) -> str | None:
         return closest(name, self._shown, fold_name)
@@ -129,24 +177,42 @@ class LookupResolver:
             raise Problem(f"no {self.lookup.table} row has {self.lookup.value} {value}")
         return value
 
-    def _create(self, name: str) -> Any:
-        if self._max_length is not None and len(name) > self._max_length:
-            raise Problem(
-                f"a new {self.lookup.table} name can be at most {self._max_length} characters"
-            )
-        near = self._near(name)
-        if near is not None:
-            self.suggestions.append((name, near))
-        row = {**self.lookup.create_defaults, self.lookup.match: name}
-        result = self._connection.execute(insert(self._table).values(row))
-        if self.lookup.value in row:
-            value = row[self.lookup.value]
-        else:
-            key = result.inserted_primary_key
-            assert key is not None  # a one-row INSERT has one
-            value = key[0]
-        self._by_name[fold_name(name)] = [value]
-        self._shown.setdefault(fold_name(name), name)
+    def create(self, new: NewLookup) -> Any:
+        """Write the row a placeholder stands for (once), and give its value."""
+        if new.value is not None:
+            return new.value
+        if self._lock_before_creating:
+            self._lock_for_creating()
+            found = self._by_name.get(new.folded)
+            if found is not None:  # another import committed it meanwhile
+                new.value = found[0]
+                return new.value
+        row = {**self.lookup.create_defaults, self.lookup.match: new.name}
+        value = self.insert_row(self._table, row)
+        self._by_name[new.folded] = [value]
+        self._shown.setdefault(new.folded, new.name)
         self._values.add(value)
+        self._as_written[new.name] = value
+        self._pending.pop(new.folded, None)
         self.created += 1
+        new.value = value
         return value
+
+    @property
+    def table(self) -> Table:
+        return self._table
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether a name resolved to a row still to create."""
+        return bool(self._pending)
+
+    def _insert_core(self, table: Table, row: dict[str, Any]) -> Any:
+        """A Core INSERT on the file's connection; the value is given or the new primary key."""
+        result = self._connection.execute(insert(table).values(row))
+        if self.lookup.value in row:
+            return row[self.lookup.value]
+        key = result.inserted_primary_key
+        assert key is not None  # a one-row INSERT has one
+        return key[0]
+

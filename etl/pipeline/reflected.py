@@ -33,7 +33,7 @@ def table_pipeline(connection: Connection, name: str, header: Sequence[str], key
     """The pipeline that imports a file with `header` into the existing table `name`."""
     table = reflect_table(connection, name)
     primary = [c.name for c in table.primary_key.columns]
-    columns = tuple(Column(name=c.name, headers=(c.name,), kind=_kind(c)) for c in table.columns
+    columns = tuple(Column(name=c.name, headers=(c.name,), kind=column_kind(c)) for c in table.columns
                     if c.name not in primary)
     if not columns:
         raise UsageError(f"table {name!r} has no column besides its primary key to import into")
@@ -53,7 +53,7 @@ def _default_key(connection: Connection, table: Table, present: Sequence[Column]
     return tuple(c.name for c in present)
 
 
-def _kind(column: SqlColumn[object]) -> ColumnKind:
+def column_kind(column: SqlColumn[object]) -> ColumnKind:
     if isinstance(column.type, TINYINT) and column.type.display_width == 1:
         return "boolean"  # MySQL/MariaDB store BOOLEAN as TINYINT(1), and reflect it so
     try:

@@ -17,7 +17,7 @@ from etl.pipeline.binding import Binding
 from etl.pipeline.columns import ColumnConverter, build_column_converter
 from etl.pipeline.convert import Converter, Problem, build_converter
 from etl.pipeline.definition import Column, Pipeline
-from etl.pipeline.lookups import LookupResolver
+from etl.pipeline.lookups import LookupResolver, NewLookup
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.target import Target
 from etl.readers.base import ColumnChunk, Row
@@ -281,7 +281,7 @@ def _slot(
                 raise Problem("a value is required")
             return None
         value = resolver.resolve(name, create)
-        if value is not None:
+        if value is not None and type(value) is not NewLookup:  # a new name is resolved again once created
             seen[raw] = value
         return value
 

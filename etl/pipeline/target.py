@@ -30,6 +30,8 @@ class Target:
 
     table: Table
     primary_key: str
+    filled: frozenset[str] = frozenset()
+    """Columns the pipeline's own model fills when a file leaves them empty (a Python-side default)."""
 
     def max_length(self, column: str) -> int | None:
         """The length the column's type allows, if it has one."""
@@ -39,7 +41,8 @@ class Target:
     def not_null(self, column: str) -> bool:
         """NOT NULL and nothing fills it in: the file must give it (as '' at least, for text)."""
         sql_column = self.table.c[column]
-        return not sql_column.nullable and sql_column.server_default is None and column != self.primary_key
+        return (not sql_column.nullable and sql_column.server_default is None and column != self.primary_key
+                and column not in self.filled)
 
     def second_digits(self, column: str) -> int | None:
         """Digits of a second a time or date-time column keeps, when fewer than microseconds
@@ -92,4 +95,13 @@ def reflect_target(connection: Connection, pipeline: Pipeline) -> Target:
             f"pipeline {pipeline.name!r}: table {pipeline.table!r} needs a single-column primary key"
         )
     use_exact_types(table, pipeline)
-    return Target(table=table, primary_key=primary[0].name)
+    return Target(table=table, primary_key=primary[0].name, filled=_model_defaults(pipeline))
+
+
+def _model_defaults(pipeline: Pipeline) -> frozenset[str]:
+    if pipeline.model is None:
+        return frozenset()
+    from etl.pipeline.mapped import import_model, mapped_table
+
+    table = mapped_table(import_model(pipeline.model, pipeline.base_dir))
+    return frozenset(c.name for c in table.columns if c.default is not None)
