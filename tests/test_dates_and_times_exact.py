@@ -139,3 +139,51 @@ def test_a_mariadb_time_outside_one_day_is_exported_and_compared_as_its_duration
     errors = json.loads(back.stdout)["files"][0]["errors"]
     assert [(e["row"], e["column"], e["message"].split(";")[0]) for e in errors] == [
         (3, "tm", "not a time of day"), (4, "tm", "not a time of day")]
+
+
+def test_postgresql_infinity_dates_export_and_import_back_exactly(cli, db_url: str, tmp_path: Path) -> None:
+    """`infinity`/`-infinity` dates and timestamps (no Python date holds them) export as those
+    words and import back `unchanged`; a file's own infinities are inserted (through the
+    binary COPY's table too) and updated to, exactly."""
+    if kind_of(db_url) != "postgresql":
+        pytest.skip("PostgreSQL only")
+    execute(db_url, "CREATE TABLE dated (id SERIAL PRIMARY KEY, n INTEGER UNIQUE, d DATE)",
+            "CREATE TABLE stamped (id SERIAL PRIMARY KEY, n INTEGER UNIQUE, ts TIMESTAMP, tz TIMESTAMPTZ)",
+            "INSERT INTO dated (n, d) VALUES (1, 'infinity'), (2, '-infinity'), (3, '2024-01-31')",
+            "INSERT INTO stamped (n, ts, tz) VALUES (1, '-infinity', 'infinity'), (2, '2024-01-31 08:30', NULL)")
+    for table in ("dated", "stamped"):
+        for fmt in ("csv", "xlsx", "jsonl"):
+            output = tmp_path / f"{table}.{fmt}"
+            assert cli("export", "--db", db_url, table, str(output)).exit_code == 0
+            if fmt == "jsonl":
+                continue
+            back = cli("import", "--db", db_url, "--table", table, "--json", str(output))
+            assert back.exit_code == 0, back.stdout
+            assert counts(back.stdout)[:3] == (0, 0, 3 if table == "dated" else 2), (table, fmt, back.stdout)
+    assert (tmp_path / "dated.csv").read_text(encoding="utf-8").splitlines()[1:3] == ["1,1,infinity", "2,2,-infinity"]
+    assert json.loads((tmp_path / "stamped.jsonl").read_text(encoding="utf-8").splitlines()[0])["ts"] == "-infinity"
+    new = tmp_path / "new.csv"
+    new.write_text("n,d\n4,Infinity\n5,2024-02-01\n1,-infinity\n", encoding="utf-8")
+    done = cli("import", "--db", db_url, "--table", "dated", "--json", str(new))
+    assert counts(done.stdout) == (2, 1, 0, 0), done.stdout
+    assert query(db_url, "SELECT n, d::text FROM dated ORDER BY n") == [
+        (1, "-infinity"), (2, "-infinity"), (3, "2024-01-31"), (4, "infinity"), (5, "2024-02-01")]
+    stamps = tmp_path / "stamps.csv"
+    stamps.write_text("n,ts,tz\n2,infinity,-infinity\n3,+infinity,2024-01-31 08:30:00+00:00\n", encoding="utf-8")
+    assert counts(cli("import", "--db", db_url, "--table", "stamped", "--json", str(stamps)).stdout) == (1, 1, 0, 0)
+    assert query(db_url, "SELECT n, ts::text, tz::text FROM stamped ORDER BY n") == [
+        (1, "-infinity", "infinity"), (2, "infinity", "-infinity"), (3, "infinity", "2024-01-31 08:30:00+00")]
+
+
+def test_an_infinity_date_is_a_row_error_where_the_database_has_none(cli, db_url: str, tmp_path: Path) -> None:
+    if kind_of(db_url) == "postgresql":
+        pytest.skip("PostgreSQL has them")
+    folder = pipelines(tmp_path / "pipelines", EVENTS.replace('type = "time"', 'type = "date"'))
+    data = tmp_path / "events.csv"
+    data.write_text("n,tm,at\n1,infinity,-Infinity\n2,2024-01-31,2024-01-31 08:30:00\n", encoding="utf-8")
+    done = cli("import", "--db", db_url, "--pipelines-dir", str(folder), "--json", "events", str(data))
+    assert done.exit_code == 1
+    name = "MariaDB" if kind_of(db_url) == "mariadb" else "SQLite"
+    assert [(e["row"], e["column"], e["message"]) for e in json.loads(done.stdout)["files"][0]["errors"]] == [
+        (2, "tm", f"only PostgreSQL has a date at infinity; {name} cannot store it"),
+        (2, "at", f"only PostgreSQL has a date at -infinity; {name} cannot store it")]

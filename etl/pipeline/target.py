@@ -32,6 +32,8 @@ class Target:
     primary_key: str
     filled: frozenset[str] = frozenset()
     """Columns the pipeline's own model fills when a file leaves them empty (a Python-side default)."""
+    dialect: str = ""
+    """The database's dialect name (`postgresql`, `mysql`, `sqlite`…)."""
 
     def max_length(self, column: str) -> int | None:
         """The length the column's type allows, if it has one."""
@@ -95,7 +97,8 @@ def reflect_target(connection: Connection, pipeline: Pipeline) -> Target:
             f"pipeline {pipeline.name!r}: table {pipeline.table!r} needs a single-column primary key"
         )
     use_exact_types(table, pipeline)
-    return Target(table=table, primary_key=primary[0].name, filled=_model_defaults(pipeline))
+    return Target(table=table, primary_key=primary[0].name, filled=_model_defaults(pipeline),
+                  dialect=connection.dialect.name)
 
 
 def _model_defaults(pipeline: Pipeline) -> frozenset[str]:
