@@ -55,9 +55,8 @@ def behaviours(mapper: Mapper[Any], columns: Iterable[str] = ()) -> list[Behavio
     objects_only: frozenset[WriteMode] = frozenset({"objects"})
     for name in mapper.validators:
         found.append(Behaviour(f"@validates({name!r})", objects_only))
-    for event in _MAPPER_EVENTS:
-        if _own_listeners(getattr(mapper.dispatch, event)):
-            found.append(Behaviour(f"a {event} mapper event", objects_only))
+    for event in flush_events(mapper):
+        found.append(Behaviour(f"a {event} mapper event", objects_only))
     if _own_listeners(mapper.class_manager.dispatch.init):
         found.append(Behaviour("an init event", objects_only))
     init = mapper.class_manager.original_init
@@ -74,6 +73,11 @@ def behaviours(mapper: Mapper[Any], columns: Iterable[str] = ()) -> list[Behavio
     for column in table.columns:
         found.extend(_column_behaviours(column, column.name in written))
     return found
+
+
+def flush_events(mapper: Mapper[Any]) -> list[str]:
+    """The mapper events (before_insert, …) the application listens to on this class."""
+    return [event for event in _MAPPER_EVENTS if _own_listeners(getattr(mapper.dispatch, event))]
 
 
 def _column_behaviours(column: Column[Any], written: bool) -> list[Behaviour]:
