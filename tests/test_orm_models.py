@@ -1,4 +1,4 @@
-"""An application's own SQLAlchemy models as import targets (tests/app_models/shop.py), through
+"""An application's own SQLAlchemy models as import targets (sample_data/shop.py), through
 the CLI on every database, read back from the database."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import query, write_csv
+from tests.conftest import PROJECT_ROOT, query, write_csv
 
-APP = Path(__file__).parent / "app_models"
+APP = PROJECT_ROOT / "sample_data"
 HEADER = ["SKU", "name", "price", "note", "category"]
 ROWS = [
     ["ab12", "  red   mug ", "4.50", "fragile", "Kitchen"],
@@ -86,14 +86,15 @@ def test_model_without_a_pipeline_file(cli, db_url: str, tmp_path: Path) -> None
     """`--model shop:Product` from the current folder: headers are attribute names, column
     names and the `info` headers; `etl import` creates the missing tables."""
     shutil.copy(APP / "shop.py", tmp_path / "shop.py")
-    path = write_csv(tmp_path / "plain.csv", ["código", "name", "price", "note", "category_id"],
-                     [["zz9", "  desk lamp", "20", "", ""]])
+    path = write_csv(tmp_path / "plain.csv", ["código", "name", "price", "note", "category"],
+                     [["zz9", "  desk lamp", "20", "", "Office"]])
     result = cli("import", "--model", "shop:Product", str(path), "--db", db_url, "--json")
     assert result.exit_code == 0, result.stdout + result.stderr
     file = json.loads(result.stdout)["files"][0]
     assert (file["status"], file["write_mode"], file["inserted"]) == ("committed", "objects", 1)
-    assert query(db_url, "SELECT sku_code, name, created_by, audit FROM shop_product") == [
-        ("ZZ9", "Desk Lamp", "etl-import", "inserted")]
+    assert query(db_url, "SELECT sku_code, p.name, created_by, audit, c.name FROM shop_product p "
+                         "JOIN shop_category c ON c.id = p.category_id") == [
+        ("ZZ9", "Desk Lamp", "etl-import", "inserted", "Office")]  # the relationship, by the category's name
     by_column = write_csv(tmp_path / "columns.csv", ["sku_code", "name"], [["zz9", "desk lamp"]])
     result = cli("import", "--model", "shop:Product", str(by_column), "--db", db_url, "--json")
     assert json.loads(result.stdout)["files"][0]["unchanged"] == 1
@@ -142,3 +143,24 @@ def test_built_in_pipelines_default_to_native(cli, db_url: str, tmp_path: Path) 
     path = write_csv(tmp_path / "pets.csv", ["name", "type", "age"], [["Rex", "dog", "3"]])
     result = cli("import", "pets", str(path), "--db", db_url, "--json")
     assert json.loads(result.stdout)["files"][0]["write_mode"] == "native"
+
+
+@pytest.mark.parametrize("mode", ["auto", "objects", "bulk", "native"])
+def test_defaults_onupdate_and_type_decorators_in_every_mode(cli, db_url: str, tmp_path: Path, mode: str) -> None:
+    """`Supplier` defines nothing the driver skips: `auto` is native, and every mode stores
+    the same rows (defaults on insert, an empty cell taking the default, onupdate on update)."""
+    shutil.copy(APP / "shop.py", tmp_path / "shop.py")
+
+    def run(name: str, rows: list[list[str]]) -> dict:
+        path = write_csv(tmp_path / name, ["code", "contact", "country"], rows)
+        result = cli("import", "--model", "shop:Supplier", str(path), "--db", db_url, "--json",
+                     "--write-mode", mode)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        return json.loads(result.stdout)["files"][0]
+
+    first = run("s1.csv", [["A1", "Ana", "CO"], ["B2", "", ""]])
+    assert first["write_mode"] == ("native" if mode == "auto" else mode) and first["inserted"] == 2
+    second = run("s2.csv", [["A1", "Ana", "CO"], ["B2", "Luis", "VE"]])
+    assert (second["unchanged"], second["updated"]) == (1, 1)
+    assert query(db_url, "SELECT code, contact, country, kind, revised FROM shop_supplier ORDER BY code") == [
+        ("A1", "Nan", "CO", "supplier", None), ("B2", "Yhvf", "VE", "supplier", "revised")]

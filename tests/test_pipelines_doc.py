@@ -48,7 +48,7 @@ def test_every_column_type_is_named() -> None:
 
 def test_the_examples_load_and_use_every_key(tmp_path: Path) -> None:
     used: dict[str, set[str]] = {name: set() for name in SECTIONS}
-    shutil.copy(PROJECT_ROOT / "tests" / "app_models" / "shop.py", tmp_path)  # the `model` example's module
+    shutil.copy(PROJECT_ROOT / "sample_data" / "shop.py", tmp_path)  # the `model` example's module
     for number, example in enumerate(examples()):
         path = tmp_path / f"example{number}.toml"
         path.write_text(re.findall(r"```toml\n(.*?)```", DOC, re.S)[number], encoding="utf-8")

@@ -7,7 +7,8 @@ name, so `bind_model` translates, keeping the attribute name as the column's hea
 Without a pipeline file (`etl import --model`), `model_pipeline` takes everything from the
 mapping: one column per mapped column but the primary key, accepted under its attribute
 name, its column name and `info={"etl": {"headers": [...]}}`; type, length and
-required-ness from the column.
+required-ness from the column; a many-to-one relationship to a table with a unique text
+column is a lookup by that column under the relationship's name.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import Mapper
 
 from etl.errors import ConfigError
-from etl.pipeline.definition import Column, Pipeline
+from etl.pipeline.definition import Column, Lookup, Pipeline
 from etl.pipeline.reflected import column_kind
 
 MODEL_PIPELINE_PREFIX = "model:"
@@ -104,12 +105,47 @@ def model_columns(cls: type[Any]) -> tuple[Column, ...]:
     table = mapped_table(cls)
     attributes = attribute_names(mapper)
     primary = {c.name for c in table.primary_key.columns}
+    lookups = _relationship_lookups(mapper)
     columns = []
     for sql_column in table.columns:
         if sql_column.name in primary or sql_column.name not in attributes:
             continue
-        columns.append(_model_column(sql_column, attributes[sql_column.name]))
+        column = _model_column(sql_column, attributes[sql_column.name])
+        columns.append(replace(column, lookup=lookups.get(column.name)))
     return tuple(columns)
+
+
+def _relationship_lookups(mapper: Mapper[Any]) -> dict[str, Lookup]:
+    """Column name → a lookup by name for each many-to-one relationship whose target has a
+    unique text column: a file gives `category` (the relationship's name) as the category's
+    name, and a new name becomes a new row, as a contacts file's group does."""
+    lookups = {}
+    for relationship in mapper.relationships:
+        local = list(relationship.local_columns)
+        if relationship.direction.name != "MANYTOONE" or len(local) != 1:
+            continue
+        remote = list(relationship.remote_side)
+        target = relationship.mapper.local_table
+        if not isinstance(target, Table) or len(remote) != 1:
+            continue
+        match = _unique_text_column(target)
+        if match is None:
+            continue
+        lookups[local[0].name] = Lookup(headers=(relationship.key,), table=target.name, match=match,
+                                        value=remote[0].name)
+    return lookups
+
+
+def _unique_text_column(table: Table) -> str | None:
+    for column in table.columns:
+        if isinstance(column.type, String) and column.unique:
+            return column.name
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and len(constraint.columns) == 1:
+            (column,) = constraint.columns
+            if isinstance(column.type, String):
+                return column.name
+    return None
 
 
 def _model_column(sql_column: SqlColumn[Any], attribute: str) -> Column:
