@@ -35,6 +35,7 @@ from etl.load.keys import ExistingKeys, SeenKeys, key_hasher
 from etl.load.modes import ModeChoice
 from etl.load.orm_writers import ObjectsWriter
 from etl.load.strategy import lookup_class, mapping_for, writer
+from etl.pipeline.mapped import attribute_names
 from etl.pipeline.lookups import LookupResolver, NewLookup
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import Unconverted
@@ -364,7 +365,7 @@ def _insert_as_objects(session: Session, cls: type[Any], resolver: LookupResolve
     lookup_cls = lookup_class(cls, _fk_column(cls, lookup.table), lookup.table)
     if lookup_cls is None:
         return
-    attributes = {prop.columns[0].name: prop.key for prop in inspect(lookup_cls).column_attrs}
+    attributes = attribute_names(inspect(lookup_cls))
     value_attribute = attributes[lookup.value]
 
     def insert_row(table: Any, row: dict[str, Any]) -> Any:
