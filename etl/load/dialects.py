@@ -36,6 +36,7 @@ from sqlalchemy.types import TypeEngine
 
 from etl.load.executemany import ExecutemanyWriter
 from etl.pipeline.definition import Pipeline
+from etl.pipeline.exact_types import TEXT_COPY
 
 _BINARY_TYPES: dict[tuple[str, str], str] = {
     ("text", "TEXT"): "text", ("text", "text"): "text",
@@ -121,11 +122,15 @@ class PostgresCopyWriter(ExecutemanyWriter):
         self._dialect = dialect
         self._copy = _copy_statement(name, names, copy_types[:len(columns)])
         self._copy_id = _copy_statement(name, [*names, quote(primary_key)], copy_types)
+        self._table_info = table.info  # TEXT_COPY: an infinity date ahead, which binary COPY cannot dump
+        self._text_copy = _copy_statement(name, names, []), _copy_statement(name, [*names, quote(primary_key)], [])
 
     def insert(self, connection: Connection, rows: list[tuple[Any, ...]], with_id: bool) -> None:
         if not rows:
             return
         sql, types = self._copy_id if with_id else self._copy
+        if types and self._table_info.get(TEXT_COPY):
+            sql, types = self._text_copy[with_id]
         dbapi_error = self._dialect.loaded_dbapi.Error
         cursor = connection.connection.cursor()  # the session's own DB-API connection and transaction
         try:
