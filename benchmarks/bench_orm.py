@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def main() -> None:
         return
     work = DATA / "work"
     work.mkdir(parents=True, exist_ok=True)
+    print(f"1-minute load average at start: {os.getloadavg()[0]:.1f}")
     print("| rows | naive add_all+flush s | etl objects s | etl ÷ naive | naive peak MB | etl peak MB |")
     print("|---:|---:|---:|---:|---:|---:|")
     results = measure(args.rows, work)
@@ -99,6 +101,7 @@ def main() -> None:
     if args.memory_rows:  # memory only: the naive loop is not run again at this size
         etl_s, etl_mb = measure(args.memory_rows, work, ("etl",))["etl"]
         print(f"| {args.memory_rows:,} | | {etl_s:.1f} | | | {etl_mb:.0f} |", flush=True)
+    print(f"1-minute load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -281,13 +281,17 @@ class Database:
         column names are the header; each cell is validated and converted as the text a
         file would show: text as it is (`"0412"` keeps its zero), NaN/None/`pd.NA`/NaT as an
         empty cell, integers as `42`, floats as a spreadsheet shows them (`3.0` as `3`),
-        dates and timestamps as ISO 8601. Row numbers in errors are the row's position
-        + 2, as in a file with a header row. The ledger records `name` and the SHA-256 of
-        that text, so the same frame again is `skipped` (`force=True` imports it anyway)."""
+        dates and timestamps as ISO 8601. Numbers in a text column are warned about as a
+        workbook's number cells are (a phone that lost its leading zero). Row numbers in
+        errors are the row's position + 2, as in a file with a header row. The ledger
+        records `name` and the SHA-256 of that text, so the same frame again is `skipped`
+        (`force=True` imports it anyway)."""
         from etl.frames import frame_source
 
         _refuse_file_options(options)
-        return self._import_source(pipeline, frame_source(_source_name(name), frame), options)
+        source_name = _source_name(name)
+        chosen = self.pipeline(pipeline)
+        return self._import_source(chosen, frame_source(source_name, frame, chosen), options)
 
     def _import_source(self, pipeline: str | Pipeline, source: Source, options: ImportKeywords) -> FileResult:
         from etl.importing.importer import import_rows

@@ -191,14 +191,62 @@ def _configure_sqlite(engine: Engine, read_only: bool) -> None:
 
 def _configure_psycopg(engine: Engine) -> None:
     """JSON documents as their text, as SQLite and MariaDB return them: psycopg would parse
-    them, and a document that is `null` would come back as SQL NULL's None."""
+    them, and a document that is `null` would come back as SQL NULL's None. Dates and
+    timestamps at `infinity`/`-infinity`, which no Python date holds (psycopg refuses to
+    load them), as `exact_types.Infinite` values, which are dumped back as those words."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        from psycopg.pq import Format
         from psycopg.types.string import TextLoader
 
+        adapters = dbapi_connection.adapters
         for name in ("json", "jsonb"):
-            dbapi_connection.adapters.register_loader(name, TextLoader)
+            adapters.register_loader(name, TextLoader)
+        for name in ("date", "timestamp", "timestamptz"):
+            oid = adapters.types[name].oid
+            adapters.register_loader(oid, _or_infinite(adapters.get_loader(oid, Format.TEXT)))
+        from etl.pipeline.exact_types import Infinite
+
+        adapters.register_dumper(Infinite, _infinite_dumper())
+
+
+def _or_infinite(standard: type) -> type:
+    """A loader that loads as `standard` does, or gives an Infinite value for `infinity` and
+    `-infinity` (psycopg's C loaders cannot be subclassed, so it wraps one)."""
+    from psycopg import DataError
+    from psycopg.adapt import Loader
+
+    from etl.pipeline.exact_types import INFINITE_WORDS
+
+    class OrInfinite(Loader):
+        def __init__(self, oid: int, context: Any = None) -> None:
+            super().__init__(oid, context)
+            self._load = standard(oid, context).load
+
+        def load(self, data: Any) -> Any:
+            try:
+                return self._load(data)
+            except DataError:  # years BC or past 9999 stay errors (an export loads them as text)
+                value = INFINITE_WORDS.get(bytes(data).decode())
+                if value is None:
+                    raise
+                return value
+
+    return OrInfinite
+
+
+def _infinite_dumper() -> type:
+    from psycopg.adapt import Dumper
+
+    class InfiniteDumper(Dumper):
+        """`infinity` / `-infinity` as text of no declared type: the server takes it as the
+        date or timestamp its column or cast wants."""
+
+        def dump(self, obj: Any) -> bytes:
+            return str(obj).encode()
+
+    return InfiniteDumper
 
 
 def _configure_mysql_read_only(engine: Engine) -> None:

@@ -7,8 +7,10 @@ Values come out as the database holds them, never approximated and never a crash
   parse `null` documents into SQL NULL's None), and a date or time Python cannot hold
   (`infinity`, years BC or past 9999) as PostgreSQL's text of it.
 - JSON columns keep the text the database returns (SQLAlchemy's JSON types would parse it).
-- A value a column type's result processor cannot convert (text in a SQLite DATE column,
-  a MariaDB TIME past 24 hours) is exported as the driver gave it.
+- A value a column type's result processor cannot convert (text in a SQLite DATE column)
+  is exported as the driver gave it. A MariaDB TIME is a duration: one within a day is its
+  time of day, any other (`-838:59:59`, `25:00:00`) its ISO 8601 duration, never the time
+  of day SQLAlchemy's TIME would wrap it to.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import JSON, Connection
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from etl.db import error_reason, is_read_only_refusal
 from etl.errors import ReadOnlyViolation, UsageError
+from etl.pipeline.exact_types import time_of_duration
 
 STREAM_CHUNK_ROWS = 5_000
 _AS_SERVER_TEXT = ("interval", "json", "jsonb")
@@ -181,7 +185,11 @@ def _result_processors(statement: Any, dialect: Dialect, description: Sequence[A
     for position, (column, described) in enumerate(zip(columns, description)):
         if isinstance(column.type, JSON):
             continue  # a JSON document stays its text: parsed, `null` would become SQL NULL's None
-        processor = column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+        implementation = column.type.dialect_impl(dialect)
+        if isinstance(implementation, mysql.TIME):  # a duration: SQLAlchemy's would wrap it into one day
+            processors.append((position, time_of_duration))
+            continue
+        processor = implementation.result_processor(dialect, described[1])
         if processor is not None:
             processors.append((position, processor))
     return processors

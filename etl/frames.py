@@ -2,6 +2,8 @@
 
 In: a frame becomes a `RowsSource`, each cell the text a file would show (`value_text`), so
 it is validated and converted exactly like a file's text and hashed as the same content.
+Numbers stay recognisable as numbers (`NumberText`, as a workbook's number cells), so a
+number in a text column gets the same leading-zero warning a workbook's would.
 
 Out: the export's read-only, streamed query (`etl.exporter`), its rows turned into frames
 with dtypes that keep values exact: text `string`, integers `Int64`, booleans `boolean`,
@@ -27,7 +29,10 @@ from etl.errors import UsageError
 from etl.exporter import ExportQuery, ExportRequest, build_export_query, stream_rows
 from etl.importing.sources import RowsSource, value_text
 from etl.pipeline import Pipeline
+from etl.pipeline.binding import accepted_names
 from etl.pipeline.row_errors import RowError
+from etl.readers.cells import NumberText
+from etl.readers.headers import normalize_header
 
 CONVERT_CHUNK_ROWS = 10_000
 """Rows of a frame turned into text at a time (a frame is read twice: to hash it, to import it)."""
@@ -46,27 +51,46 @@ DTYPES = {
 """The pandas dtype of each kind of column; any other kind (decimal, time, ...) is `object`."""
 
 
-def frame_source(name: str, frame: pandas.DataFrame) -> RowsSource:
+def frame_source(name: str, frame: pandas.DataFrame, pipeline: Pipeline | None = None) -> RowsSource:
     """A frame as rows of text under `name`: its column names are the header, its rows (by
-    position, whatever the index) rows 2, 3, ... as in a file."""
+    position, whatever the index) rows 2, 3, ... as in a file. The integers of a column
+    `pipeline` reads as text (of every column, without a pipeline) are `NumberText`."""
     if not isinstance(frame, pandas.DataFrame):
         raise UsageError(f"{name}: import_frame takes a pandas DataFrame, not a {type(frame).__name__}")
     header = tuple(str(column) for column in frame.columns)
-    return RowsSource(name, header, lambda: _text_rows(frame))
+    numbers = text_columns(header, pipeline)
+    return RowsSource(name, header, lambda: _text_rows(frame, numbers))
 
 
-def _text_rows(frame: pandas.DataFrame) -> Iterator[tuple[str, ...]]:
+def text_columns(header: Sequence[str], pipeline: Pipeline | None) -> list[bool]:
+    """For each header cell, whether `pipeline` binds it to a text column that is not a
+    lookup: the only columns whose number cells the leading-zero warning looks at (marking
+    an integer column's million cells `NumberText` costs a few tenths of a second)."""
+    if pipeline is None:
+        return [True] * len(header)
+    names = accepted_names(pipeline, "")
+    marked = []
+    for cell in header:
+        kind, column = names.get(normalize_header(cell), ("", ""))
+        marked.append(kind == "direct" and pipeline.column(column).kind == "text"
+                      and pipeline.column(column).lookup is None)
+    return marked
+
+
+def _text_rows(frame: pandas.DataFrame, numbers: Sequence[bool]) -> Iterator[tuple[str, ...]]:
     for start in range(0, len(frame), CONVERT_CHUNK_ROWS):
         part = frame.iloc[start:start + CONVERT_CHUNK_ROWS]
-        columns = [_column_text(part.iloc[:, position]) for position in range(part.shape[1])]
+        columns = [_column_text(part.iloc[:, position], numbers[position]) for position in range(part.shape[1])]
         yield from zip(*columns)
 
 
-def _column_text(series: pandas.Series[Any]) -> list[str]:
-    """One column's cells as text: integer columns in one pandas pass, text kept as it is,
-    anything else value by value."""
+def _column_text(series: pandas.Series[Any], numbers: bool) -> list[str]:
+    """One column's cells as text: integer columns in one pandas pass (as `NumberText` when
+    `numbers`, like a workbook's number cells), text kept as it is, anything else value by
+    value (`value_text`, whose numbers are `NumberText` already)."""
     if pandas.api.types.is_integer_dtype(series.dtype):
-        return series.astype("string").fillna("").tolist()
+        texts: list[str] = series.astype("string").fillna("").tolist()
+        return [NumberText(text) if text else text for text in texts] if numbers else texts
     return [value if type(value) is str else value_text(value) for value in series.tolist()]
 
 

@@ -3,7 +3,8 @@
 `Product` has what an import must honour: attribute names that differ from column names
 (`sku` is the column `sku_code`), `@validates` that normalise and refuse, a Python-side
 default, a type decorator with bind processing, mapper events, and a relationship to
-`Category`, which a products file names.
+`Category`, which a products file names. `Supplier` has only what the driver path can
+honour too (defaults, an onupdate, a type decorator), so `auto` writes it natively.
 """
 
 from __future__ import annotations
@@ -77,3 +78,18 @@ def _stamp_insert(mapper: Any, connection: Any, target: Product) -> None:
 @event.listens_for(Product, "before_update")
 def _stamp_update(mapper: Any, connection: Any, target: Product) -> None:
     target.audit = "updated"
+
+
+def _supplier_kind() -> str:
+    return "supplier"
+
+
+class Supplier(Base):
+    __tablename__ = "shop_supplier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    contact: Mapped[str | None] = mapped_column(Rot13)
+    country: Mapped[str] = mapped_column(String(2), default="VE")
+    kind: Mapped[str] = mapped_column(String(20), default=_supplier_kind)
+    revised: Mapped[str | None] = mapped_column(String(10), onupdate="revised")

@@ -143,3 +143,24 @@ def test_built_in_pipelines_default_to_native(cli, db_url: str, tmp_path: Path) 
     path = write_csv(tmp_path / "pets.csv", ["name", "type", "age"], [["Rex", "dog", "3"]])
     result = cli("import", "pets", str(path), "--db", db_url, "--json")
     assert json.loads(result.stdout)["files"][0]["write_mode"] == "native"
+
+
+@pytest.mark.parametrize("mode", ["auto", "objects", "bulk", "native"])
+def test_defaults_onupdate_and_type_decorators_in_every_mode(cli, db_url: str, tmp_path: Path, mode: str) -> None:
+    """`Supplier` defines nothing the driver skips: `auto` is native, and every mode stores
+    the same rows (defaults on insert, an empty cell taking the default, onupdate on update)."""
+    shutil.copy(APP / "shop.py", tmp_path / "shop.py")
+
+    def run(name: str, rows: list[list[str]]) -> dict:
+        path = write_csv(tmp_path / name, ["code", "contact", "country"], rows)
+        result = cli("import", "--model", "shop:Supplier", str(path), "--db", db_url, "--json",
+                     "--write-mode", mode)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        return json.loads(result.stdout)["files"][0]
+
+    first = run("s1.csv", [["A1", "Ana", "CO"], ["B2", "", ""]])
+    assert first["write_mode"] == ("native" if mode == "auto" else mode) and first["inserted"] == 2
+    second = run("s2.csv", [["A1", "Ana", "CO"], ["B2", "Luis", "VE"]])
+    assert (second["unchanged"], second["updated"]) == (1, 1)
+    assert query(db_url, "SELECT code, contact, country, kind, revised FROM shop_supplier ORDER BY code") == [
+        ("A1", "Nan", "CO", "supplier", None), ("B2", "Yhvf", "VE", "supplier", "revised")]

@@ -36,6 +36,7 @@ from sqlalchemy.types import TypeEngine
 
 from etl.load.executemany import ExecutemanyWriter
 from etl.pipeline.definition import Pipeline
+from etl.pipeline.exact_types import TEXT_COPY
 
 _BINARY_TYPES: dict[tuple[str, str], str] = {
     ("text", "TEXT"): "text", ("text", "text"): "text",
@@ -67,9 +68,17 @@ def writer_for(connection: Connection, pipeline: Pipeline, table: Table, columns
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         types = binary_copy_types(connection, pipeline, table, columns, primary_key)
         return PostgresCopyWriter(dialect, table, columns, primary_key, types)
-    if dialect.name in ("mysql", "mariadb"):
+    if dialect.name in ("mysql", "mariadb") and _upsert_can_insert(table, columns, primary_key):
         return MysqlUpsertWriter(dialect, table, columns, primary_key)
     return ExecutemanyWriter(dialect, table, columns, primary_key)
+
+
+def _upsert_can_insert(table: Table, columns: Sequence[str], primary_key: str) -> bool:
+    """`INSERT … ON DUPLICATE KEY UPDATE` is checked as an INSERT first: in strict mode a NOT NULL
+    column it leaves out without a server default fails even for a row that exists (error 1364).
+    Such column lists (an update of some columns only) take plain UPDATE statements."""
+    given = {*columns, primary_key}
+    return all(c.nullable or c.server_default is not None or c.name in given for c in table.columns)
 
 
 def binary_copy_types(connection: Connection, pipeline: Pipeline, table: Table, columns: Sequence[str],
@@ -79,10 +88,12 @@ def binary_copy_types(connection: Connection, pipeline: Pipeline, table: Table, 
 
     A lookup column's values mostly come from the lookup table (names resolved to its ids),
     so it qualifies only when that table's value column maps to the same type, and the
-    lookup does not fill the value itself from its text `create_defaults`."""
-    types = [_binary_type(pipeline.column(name).kind, table.c[name].type) for name in columns]
+    lookup does not fill the value itself from its text `create_defaults`. A column the
+    pipeline does not have (one a Python-side default fills) goes as text."""
+    kinds = {c.name: c.kind for c in pipeline.columns}
+    types = [_binary_type(kinds[name], table.c[name].type) if name in kinds else None for name in columns]
     for position, name in enumerate(columns):
-        lookup = pipeline.column(name).lookup
+        lookup = pipeline.column(name).lookup if name in kinds else None
         if types[position] is not None and lookup is not None:
             source = {c["name"]: c["type"] for c in inspect(connection).get_columns(lookup.table)}
             given = lookup.value in lookup.create_defaults
@@ -111,11 +122,15 @@ class PostgresCopyWriter(ExecutemanyWriter):
         self._dialect = dialect
         self._copy = _copy_statement(name, names, copy_types[:len(columns)])
         self._copy_id = _copy_statement(name, [*names, quote(primary_key)], copy_types)
+        self._table_info = table.info  # TEXT_COPY: an infinity date ahead, which binary COPY cannot dump
+        self._text_copy = _copy_statement(name, names, []), _copy_statement(name, [*names, quote(primary_key)], [])
 
     def insert(self, connection: Connection, rows: list[tuple[Any, ...]], with_id: bool) -> None:
         if not rows:
             return
         sql, types = self._copy_id if with_id else self._copy
+        if types and self._table_info.get(TEXT_COPY):
+            sql, types = self._text_copy[with_id]
         dbapi_error = self._dialect.loaded_dbapi.Error
         cursor = connection.connection.cursor()  # the session's own DB-API connection and transaction
         try:

@@ -35,6 +35,7 @@ from etl.load.keys import ExistingKeys, SeenKeys, key_hasher
 from etl.load.modes import ModeChoice
 from etl.load.orm_writers import ObjectsWriter
 from etl.load.strategy import lookup_class, mapping_for, writer
+from etl.pipeline.mapped import attribute_names
 from etl.pipeline.lookups import LookupResolver, NewLookup
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.rows import Unconverted
@@ -141,8 +142,31 @@ class Loader:
             if refused:
                 errors.extend(refused)
                 bad = {*bad, *(error.row for error in refused if error.row is not None)}
-        width = len(self._columns)
+        by_id, by_key, id_values = self._split(rows, bad)
+        self._reject_repeated_ids(by_id, numbers, rows, errors, id_values)
+        hashes = self._reject_repeated_keys(by_key, numbers, rows, errors)
+        if errors or bad:
+            bad = {*bad, *(error.row for error in errors if error.row is not None)}
+            keep = [i for i, p in enumerate(by_key) if numbers[p] not in bad]
+            by_key, hashes = [by_key[i] for i in keep], [hashes[i] for i in keep]
+            by_id = [p for p in by_id if numbers[p] not in bad]
+        # Only the positions of rows that are there (not None) are left in by_id and by_key.
+        present = cast(Sequence[tuple[Any, ...]], rows)
         plan = ChunkPlan()
+        everything = len(by_key) == len(rows)
+        all_ids = len(by_id) == len(rows)
+        plan.numbers = list(numbers) if everything or all_ids else [numbers[p] for p in (*by_id, *by_key)]
+        if (not by_id or self._ids_are_new()) and (self._table_was_empty or not by_key):
+            self._plan_new(plan, present, by_id, by_key)
+        else:
+            self._plan_matched(plan, present, numbers, by_id, by_key, hashes, errors)
+        return plan, errors
+
+    def _split(self, rows: Sequence[tuple[Any, ...] | None], bad: Set[int]
+               ) -> tuple[list[int], list[int], list[Any] | None]:
+        """Positions of the rows that name their id, and of those matched by key; with the
+        ids of every row when all of them have one (the usual chunk of a re-import)."""
+        width = len(self._columns)
         by_id: list[int] = []
         by_key: list[int] = []
         id_values: list[Any] | None = None
@@ -162,25 +186,22 @@ class Loader:
                     by_id.append(position)
         elif not self._has_id:
             by_key = [p for p, row in enumerate(rows) if row is not None]
-        self._reject_repeated_ids(by_id, numbers, rows, errors, id_values)
-        hashes = self._reject_repeated_keys(by_key, numbers, rows, errors)
-        if errors or bad:
-            bad = {*bad, *(error.row for error in errors if error.row is not None)}
-            keep = [i for i, p in enumerate(by_key) if numbers[p] not in bad]
-            by_key, hashes = [by_key[i] for i in keep], [hashes[i] for i in keep]
-            by_id = [p for p in by_id if numbers[p] not in bad]
-        # Only the positions of rows that are there (not None) are left in by_id and by_key.
-        present = cast(Sequence[tuple[Any, ...]], rows)
-        everything = len(by_key) == len(rows)
-        all_ids = len(by_id) == len(rows)
-        plan.numbers = list(numbers) if everything or all_ids else [numbers[p] for p in (*by_id, *by_key)]
-        if (not by_id or self._ids_are_new()) and (self._table_was_empty or not by_key):
-            if self._has_id:
-                plan.inserts = [present[p][:width] for p in by_key]
-                plan.inserts_with_id = list(present) if all_ids else [present[p] for p in by_id]
-            else:
-                plan.inserts = list(present) if everything else [present[p] for p in by_key]
-            return plan, errors
+        return by_id, by_key, id_values
+
+    def _plan_new(self, plan: ChunkPlan, present: Sequence[tuple[Any, ...]], by_id: list[int],
+                  by_key: list[int]) -> None:
+        """Every row is an insert: nothing in the table can match it."""
+        width = len(self._columns)
+        if self._has_id:
+            plan.inserts = [present[p][:width] for p in by_key]
+            plan.inserts_with_id = list(present) if len(by_id) == len(present) else [present[p] for p in by_id]
+        else:
+            plan.inserts = list(present) if len(by_key) == len(present) else [present[p] for p in by_key]
+
+    def _plan_matched(self, plan: ChunkPlan, present: Sequence[tuple[Any, ...]], numbers: Sequence[int],
+                      by_id: list[int], by_key: list[int], hashes: list[int], errors: list[RowError]) -> None:
+        """Read the table rows the chunk's ids and keys may match (one query), and decide."""
+        width = len(self._columns)
         candidates = self._key_candidates(hashes)
         wanted = {present[p][width] for p in by_id}
         for ids in candidates:
@@ -218,7 +239,6 @@ class Loader:
                 plan.numbers.remove(numbers[position])
                 continue
             self._decide(plan, row, None, existing[matches[0]] if matches else None)
-        return plan, errors
 
     def apply(self, plan: ChunkPlan) -> None:
         """Write a planned chunk, flush, and clear the session so memory stays flat."""
@@ -345,7 +365,7 @@ def _insert_as_objects(session: Session, cls: type[Any], resolver: LookupResolve
     lookup_cls = lookup_class(cls, _fk_column(cls, lookup.table), lookup.table)
     if lookup_cls is None:
         return
-    attributes = {prop.columns[0].name: prop.key for prop in inspect(lookup_cls).column_attrs}
+    attributes = attribute_names(inspect(lookup_cls))
     value_attribute = attributes[lookup.value]
 
     def insert_row(table: Any, row: dict[str, Any]) -> Any:

@@ -6,8 +6,9 @@ added to the session and flushed per chunk. `bulk` sends ORM-enabled `insert(Mod
 `update(Model)` statements with one dict per row: defaults and type decorators apply, but
 no instance is made, so validators, constructors, attribute and mapper events do not run.
 `native` writes tuples straight through the driver (COPY, executemany, multi-row upsert),
-with the bind processing of the model's own column types (type decorators included) but
-no Python-side defaults and nothing of the instance either.
+with the bind processing of the model's own column types (type decorators included) and
+the Python-side defaults it can compute without a statement (`etl.load.defaults`), but
+nothing of the instance.
 
 `behaviours` lists what a class defines that some mode would skip; `choose_mode` picks the
 fastest mode that skips none of it, and refuses a requested mode that would.
@@ -23,6 +24,7 @@ from sqlalchemy import Column, Table
 from sqlalchemy.orm import Mapper
 
 from etl.errors import UsageError
+from etl.load.defaults import driver_can_apply
 
 WriteMode = Literal["objects", "bulk", "native"]
 WRITE_MODES: tuple[str, ...] = ("auto", "objects", "bulk", "native")
@@ -55,9 +57,8 @@ def behaviours(mapper: Mapper[Any], columns: Iterable[str] = ()) -> list[Behavio
     objects_only: frozenset[WriteMode] = frozenset({"objects"})
     for name in mapper.validators:
         found.append(Behaviour(f"@validates({name!r})", objects_only))
-    for event in _MAPPER_EVENTS:
-        if _own_listeners(getattr(mapper.dispatch, event)):
-            found.append(Behaviour(f"a {event} mapper event", objects_only))
+    for event in flush_events(mapper):
+        found.append(Behaviour(f"a {event} mapper event", objects_only))
     if _own_listeners(mapper.class_manager.dispatch.init):
         found.append(Behaviour("an init event", objects_only))
     init = mapper.class_manager.original_init
@@ -76,17 +77,24 @@ def behaviours(mapper: Mapper[Any], columns: Iterable[str] = ()) -> list[Behavio
     return found
 
 
+def flush_events(mapper: Mapper[Any]) -> list[str]:
+    """The mapper events (before_insert, …) the application listens to on this class."""
+    return [event for event in _MAPPER_EVENTS if _own_listeners(getattr(mapper.dispatch, event))]
+
+
 def _column_behaviours(column: Column[Any], written: bool) -> list[Behaviour]:
     """Defaults the ORM applies and the driver path does not: Python-side ones, and for a
     column the file gives, the ORM's leaving out an empty cell so the default fills it."""
     found = []
-    with_defaults: frozenset[WriteMode] = frozenset({"objects", "bulk"})
+    orm_only: frozenset[WriteMode] = frozenset({"objects", "bulk"})
+    every_mode: frozenset[WriteMode] = frozenset({"objects", "bulk", "native"})
+    applied = every_mode if driver_can_apply(column) else orm_only
     if column.default is not None and not column.primary_key:
-        found.append(Behaviour(f"a Python-side default on {column.name!r}", with_defaults))
+        found.append(Behaviour(f"a Python-side default on {column.name!r}", applied))
     elif written and column.server_default is not None:
-        found.append(Behaviour(f"a server default on {column.name!r} for empty cells", with_defaults))
+        found.append(Behaviour(f"a server default on {column.name!r} for empty cells", orm_only))
     if column.onupdate is not None:
-        found.append(Behaviour(f"a Python-side onupdate on {column.name!r}", with_defaults))
+        found.append(Behaviour(f"a Python-side onupdate on {column.name!r}", applied))
     return found
 
 

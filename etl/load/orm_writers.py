@@ -56,7 +56,13 @@ class ObjectsWriter:
     validators decide the values that are compared ("unchanged" is judged on what the model
     would store) and a validator's ValueError/TypeError is the row's error. The instance is
     kept for the insert; an update sets the new values on the stored object, so validators
-    run again there on values they produced (they should give them back unchanged)."""
+    run again there on values they produced (they should give them back unchanged).
+
+    New instances are added to the session and flushed by its unit of work when the class
+    listens to its flush (mapper events) or an instance holds a related object; otherwise
+    their column values go out in one ORM bulk INSERT per chunk, which stores the same rows
+    (defaults and type decorators apply alike) without the identity map's bookkeeping, the
+    larger part of a naive `add_all` + `flush`."""
 
     def __init__(self, session: Session, mapper: Mapper[Any], columns: Sequence[str], primary_key: str,
                  attributes: dict[str, str], labels: dict[str, str], has_id: bool) -> None:
@@ -70,6 +76,9 @@ class ObjectsWriter:
         self._has_id = has_id
         self._width = len(columns)
         self._built: dict[tuple[Any, ...], Any] = {}
+        self._unit_of_work = _has_flush_events(mapper)
+        self._column_keys = [prop.key for prop in mapper.column_attrs]
+        self._relationship_keys = frozenset(r.key for r in mapper.relationships)
 
     def normalise(self, numbers: Sequence[int], rows: Sequence[tuple[Any, ...] | None],
                   bad: Set[int]) -> tuple[list[tuple[Any, ...] | None], list[RowError]]:
@@ -89,7 +98,8 @@ class ObjectsWriter:
                 errors.append(self._explain(number, row, err))
                 out.append(row)
                 continue
-            values = tuple(value if type(value) is NewLookup else getattr(instance, name)
+            state = instance.__dict__  # what the validators stored: an unset attribute reads as None
+            values = tuple(value if type(value) is NewLookup else state.get(name)
                            for name, value in zip(self._names, row))
             stored = (*values, row[width]) if self._has_id else values
             out.append(stored)
@@ -133,7 +143,16 @@ class ObjectsWriter:
             if with_id:
                 setattr(instance, self._pk_name, row[self._width])
             instances.append(instance)
-        self._session.add_all(instances)
+        if self._unit_of_work or any(self._relationship_keys & i.__dict__.keys() for i in instances):
+            self._session.add_all(instances)
+        else:
+            self._session.execute(insert(self._class), [self._state_of(i) for i in instances])
+
+    def _state_of(self, instance: Any) -> dict[str, Any]:
+        """The column attributes an instance holds, as the unit of work would INSERT them: an
+        attribute never set, or None, is left out so the column's default fills it."""
+        state = instance.__dict__
+        return {key: state[key] for key in self._column_keys if state.get(key) is not None}
 
     def _set_new_lookups(self, instance: Any, row: tuple[Any, ...]) -> None:
         for name, value in zip(self._names, row):
@@ -155,6 +174,15 @@ class ObjectsWriter:
                         value = value.value
                     if getattr(instance, name) != value:
                         setattr(instance, name, value)
+
+
+def _has_flush_events(mapper: Mapper[Any]) -> bool:
+    """Whether the class listens to its flush (mapper events), so its instances must go
+    through the session's unit of work; without them a built instance's values written by
+    one ORM bulk INSERT per chunk are the same rows, without the identity map's cost."""
+    from etl.load.modes import flush_events
+
+    return bool(flush_events(mapper))
 
 
 def _hashable(key: tuple[Any, ...]) -> bool:

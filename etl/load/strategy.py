@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Table, inspect
 from sqlalchemy.orm import Mapper, Session, registry
 
+from etl.load.defaults import WithDefaults, has_python_defaults
 from etl.load.dialects import writer_for
 from etl.load.modes import Behaviour, ModeChoice, behaviours, choose_mode
 from etl.load.orm_writers import BulkWriter, ObjectsWriter
@@ -97,7 +98,11 @@ def writer(session: Session, mapping: Mapping, pipeline: Pipeline, columns: Sequ
         return ObjectsWriter(session, mapping.mapper, columns, primary_key, mapping.attributes, labels, has_id)
     if mode == "bulk":
         return BulkWriter(session, mapping.mapper, columns, primary_key, mapping.attributes)
-    return writer_for(session.connection(), pipeline, mapping.table, columns, primary_key)
+    connection = session.connection()
+    if has_python_defaults(mapping.table, primary_key):
+        return WithDefaults(lambda names: writer_for(connection, pipeline, mapping.table, names, primary_key),
+                            mapping.table, columns, primary_key)
+    return writer_for(connection, pipeline, mapping.table, columns, primary_key)
 
 
 def lookup_class(cls: type[Any], column: str, table: str) -> type[Any] | None:

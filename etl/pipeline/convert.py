@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from etl.pipeline.definition import Column
-from etl.pipeline.exact_types import JsonDocument
+from etl.pipeline.exact_types import INFINITE_WORDS, JsonDocument
 from etl.pipeline.locales import date_reader, number_reader
 from etl.pipeline.problems import Problem as Problem  # re-exported: converters raise it
 
@@ -36,9 +36,15 @@ def build_converter(
     max_length: int | None = None,
     int_range: tuple[int, int] | None = None,
     empty_text: str | None = None,
+    second_digits: int | None = None,
+    infinity: Converter | None = None,
 ) -> Converter:
     """The converter of `column`. `max_length` and `int_range` are the database column's own
-    limits, combined with the pipeline's (the tool enforces them on every database).
+    limits, combined with the pipeline's (the tool enforces them on every database), as is
+    `second_digits`, the digits of a second a time or date-time column keeps: a value with
+    more is a row error, not a value the database cuts. `infinity` turns a date or date-time
+    column's `infinity`/`-infinity` into a value or a Problem (`exact_types.infinity_reader`);
+    without it they are not dates.
     An empty optional text cell becomes `empty_text`: None, or '' for a NOT NULL column.
 
     Text and integer columns get flat converters (one call per cell on a good row): they are
@@ -52,7 +58,9 @@ def build_converter(
         if _has_locale(column):
             prepare = _localised(prepare, column)
         return _integer_converter(column.required, prepare, low, high)
-    parse = _parser(column)
+    parse = _parser(column, infinity)
+    if column.kind in ("time", "datetime") and second_digits is not None and second_digits < 6:
+        parse = _kept_to(parse, second_digits)
     required = column.required
 
     def convert(raw: str) -> Any:
@@ -183,7 +191,7 @@ def _text_checks(column: Column) -> list[Callable[[str], None]]:
     return checks
 
 
-def _parser(column: Column) -> Converter:
+def _parser(column: Column, infinity: Converter | None = None) -> Converter:
     kind = column.kind
     if kind == "decimal":
         low, high = _bounds(column, None)
@@ -194,10 +202,25 @@ def _parser(column: Column) -> Converter:
     if kind == "boolean":
         return _parse_boolean
     if kind == "date":
-        return date_reader(column.date_formats, _parse_iso_date, to_date=True)
+        return date_reader(column.date_formats, _iso_date(infinity), to_date=True)
     if kind == "datetime":
-        return date_reader(column.date_formats, _parse_iso_datetime, to_date=False)
+        return date_reader(column.date_formats, _iso_datetime(infinity), to_date=False)
     return _OTHER_PARSERS.get(kind, _identity)
+
+
+def _kept_to(parse: Converter, digits: int) -> Converter:
+    """`parse`, refusing a time whose fraction of a second needs more than `digits` digits."""
+    step = 10 ** (6 - digits)
+    kept = "whole seconds" if digits == 0 else f"{digits} digit{'s' if digits > 1 else ''} of a second"
+
+    def checked(text: str) -> Any:
+        value = parse(text)
+        if value.microsecond % step:
+            raise Problem(f"the column keeps {kept}; the database would cut this value's fraction "
+                          f"of a second (.{value.microsecond:06d})")
+        return value
+
+    return checked
 
 
 def _has_locale(column: Column) -> bool:
@@ -261,23 +284,33 @@ def _parse_boolean(text: str) -> bool:
     raise Problem("not a yes/no value (use true/false, yes/no, sí/no or 1/0)")
 
 
-def _parse_iso_date(text: str) -> date:
-    head, _, tail = text.replace("T", " ").partition(" ")
-    if tail.strip() not in ("", "00:00", "00:00:00", "00:00:00.000"):
-        raise Problem("a date was expected, not a date and time")
-    try:
-        return date.fromisoformat(head)
-    except ValueError:
-        raise Problem("not a date; write it as YYYY-MM-DD (e.g. 2024-12-31)") from None
+def _iso_date(infinity: Converter | None) -> Callable[[str], date]:
+    def parse_iso_date(text: str) -> date:
+        head, _, tail = text.replace("T", " ").partition(" ")
+        if tail.strip() not in ("", "00:00", "00:00:00", "00:00:00.000"):
+            raise Problem("a date was expected, not a date and time")
+        try:
+            return date.fromisoformat(head)
+        except ValueError:
+            if infinity is not None and text.lower() in INFINITE_WORDS:
+                return infinity(text)  # type: ignore[no-any-return]
+            raise Problem("not a date; write it as YYYY-MM-DD (e.g. 2024-12-31)") from None
+
+    return parse_iso_date
 
 
-def _parse_iso_datetime(text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise Problem(
-            "not a date and time; write it as YYYY-MM-DD HH:MM:SS (e.g. 2024-12-31 18:30:00)"
-        ) from None
+def _iso_datetime(infinity: Converter | None) -> Callable[[str], datetime]:
+    def parse_iso_datetime(text: str) -> datetime:
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            if infinity is not None and text.lower() in INFINITE_WORDS:
+                return infinity(text)  # type: ignore[no-any-return]
+            raise Problem(
+                "not a date and time; write it as YYYY-MM-DD HH:MM:SS (e.g. 2024-12-31 18:30:00)"
+            ) from None
+
+    return parse_iso_datetime
 
 
 def _parse_uuid(text: str) -> UUID:

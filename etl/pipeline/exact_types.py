@@ -7,6 +7,18 @@ replaced, for this import only, by a decorator that stores the value's text (a U
 CHAR(36) or CHAR(32) column, a time in a text column) and reads it back as the value, so
 "unchanged" compares values, not spellings (`A0EE…` and `a0ee…` are one UUID).
 
+MariaDB's TIME holds a duration (-838:59:59.999999 to 838:59:59.999999), which PyMySQL
+gives as a `timedelta`; SQLAlchemy's TIME turns it into the time of day it wraps to
+(-838:59:59 reads as 01:00:01), so a file's 01:00:01 would be "unchanged" beside it and an
+export would show it. `time_of_duration` keeps a value within one day as that time of day
+and any other as the duration it is: compared with a file's time it differs (the row is
+updated), exported it is its ISO 8601 duration.
+
+PostgreSQL's dates and timestamps `infinity` and `-infinity` have no Python date: they are
+`Infinite` values (later, or earlier, than every date; equal only to themselves), which
+etl's PostgreSQL connections load and dump (`etl.db`), so an export of them imports back
+as `unchanged`. Another database has no such date: there the text is a row error.
+
 JSON documents are always stored as their text: PostgreSQL parses `json`/`jsonb` from it,
 and a document `null` stays distinct from SQL NULL (SQLAlchemy's JSON types would turn
 Python's None, which `json.loads("null")` gives, into one or the other). Two documents are
@@ -15,17 +27,21 @@ equal when their JSON values are: key order, spacing and `1.10` against `1.1` do
 
 from __future__ import annotations
 
+import functools
 import json
-from datetime import time
+from collections.abc import Callable
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import String, Table, Text, Time, Uuid
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from etl.pipeline.definition import Pipeline
+from etl.pipeline.problems import Problem
 
 
 class JsonDocument:
@@ -132,6 +148,85 @@ class TimeText(TypeDecorator[time]):
             return value
 
 
+@functools.total_ordering
+class Infinite:
+    """PostgreSQL's `infinity` (sign 1) or `-infinity` (sign -1) date or timestamp."""
+
+    __slots__ = ("sign",)
+
+    def __init__(self, sign: int) -> None:
+        self.sign = sign
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Infinite) and other.sign == self.sign
+
+    def __hash__(self) -> int:
+        return hash((Infinite, self.sign))
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, Infinite):
+            return self.sign < other.sign
+        if isinstance(other, date):  # datetimes too
+            return self.sign < 0
+        return NotImplemented
+
+    def __str__(self) -> str:
+        return "infinity" if self.sign > 0 else "-infinity"
+
+    def __repr__(self) -> str:
+        return f"Infinite({self.sign})"
+
+    isoformat = __str__
+
+
+INFINITY, MINUS_INFINITY = Infinite(1), Infinite(-1)
+INFINITE_WORDS = {"infinity": INFINITY, "+infinity": INFINITY, "-infinity": MINUS_INFINITY}
+"""PostgreSQL's spellings (any case), as `date`/`timestamp` input and in its output."""
+TEXT_COPY = "etl_text_copy"
+"""`Table.info` key set once an Infinite value is headed for the table: psycopg's binary
+COPY has no dumper for one, so PostgreSQL inserts go through the text COPY from then on."""
+_DATABASES = {"mysql": "MariaDB", "mariadb": "MariaDB", "sqlite": "SQLite"}
+
+
+def infinity_reader(table: Table, dialect: str) -> Callable[[str], Infinite]:
+    """What a date or date-time column does with a text in INFINITE_WORDS: the Infinite
+    value on PostgreSQL, a row error elsewhere."""
+    if dialect == "postgresql":
+        def infinite(text: str) -> Infinite:
+            table.info[TEXT_COPY] = True
+            return INFINITE_WORDS[text.lower()]
+
+        return infinite
+    name = _DATABASES.get(dialect, dialect)
+
+    def refuse(text: str) -> Infinite:
+        raise Problem(f"only PostgreSQL has a date at {text.lower().lstrip('+')}; {name} cannot store it")
+
+    return refuse
+
+
+_DAY = timedelta(days=1)
+
+
+def time_of_duration(value: Any) -> Any:
+    """A MariaDB TIME's value (a timedelta) as the time of day it is, when it is one; any
+    other value as it came."""
+    if value.__class__ is timedelta and timedelta(0) <= value < _DAY:
+        minutes, seconds = divmod(value.seconds, 60)
+        return time(minutes // 60, minutes % 60, seconds, value.microseconds)
+    return value
+
+
+class DurationTime(TypeDecorator[time]):
+    """MariaDB's TIME read exactly (see `time_of_duration`); written as its own TIME is."""
+
+    impl = mysql.TIME
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        return time_of_duration
+
+
 def use_exact_types(table: Table, pipeline: Pipeline) -> None:
     """Give the pipeline's uuid, time and json columns of `table` the types that store them exactly."""
     for column in pipeline.columns:
@@ -142,5 +237,7 @@ def use_exact_types(table: Table, pipeline: Pipeline) -> None:
             sql_column.type = JsonText()
         elif column.kind == "uuid" and not isinstance(sql_column.type, Uuid):
             sql_column.type = UuidText(hex_digits=getattr(sql_column.type, "length", None) == 32)
+        elif column.kind == "time" and isinstance(sql_column.type, mysql.TIME):
+            sql_column.type = DurationTime(fsp=sql_column.type.fsp)
         elif column.kind == "time" and not isinstance(sql_column.type, Time):
             sql_column.type = TimeText()

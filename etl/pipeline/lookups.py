@@ -183,10 +183,12 @@ class LookupResolver:
             return new.value
         if self._lock_before_creating:
             self._lock_for_creating()
-            found = self._by_name.get(new.folded)
-            if found is not None:  # another import committed it meanwhile
-                new.value = found[0]
-                return new.value
+        found = self._by_name.get(new.folded)
+        if found is not None:  # another import committed it before the lock was taken
+            new.value = found[0]
+            self._as_written[new.name] = new.value
+            self._pending.pop(new.folded, None)
+            return new.value
         row = {**self.lookup.create_defaults, self.lookup.match: new.name}
         value = self.insert_row(self._table, row)
         self._by_name[new.folded] = [value]

@@ -17,6 +17,7 @@ from etl.pipeline.binding import Binding
 from etl.pipeline.columns import ColumnConverter, build_column_converter
 from etl.pipeline.convert import Converter, Problem, build_converter
 from etl.pipeline.definition import Column, Pipeline
+from etl.pipeline.exact_types import infinity_reader
 from etl.pipeline.lookups import LookupResolver, NewLookup
 from etl.pipeline.row_errors import RowError
 from etl.pipeline.target import Target
@@ -258,7 +259,9 @@ def _slot(
         "max_length": target.max_length(column.name), "int_range": target.int_range(column.name),
         "empty_text": "" if target.not_null(column.name) else None,
     }
-    convert = build_converter(column, **limits)  # type: ignore[arg-type]
+    infinity = infinity_reader(target.table, target.dialect) if column.kind in ("date", "datetime") else None
+    convert = build_converter(column, **limits, second_digits=target.second_digits(column.name),  # type: ignore[arg-type]
+                              infinity=infinity)
     direct = binding.direct.get(column.name)
     by_name = binding.lookup.get(column.name)
     if resolver is None or by_name is None:

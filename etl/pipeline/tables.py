@@ -3,8 +3,10 @@
 
 The table gets an `id` integer primary key and one column per pipeline column, typed by
 its kind: text as VARCHAR of its `max_length` (else unbounded; VARCHAR(255) on MariaDB),
-integer, decimal (its `precision`/`scale` when inferred), date, datetime, boolean. A
-`required` column is NOT NULL.
+integer, decimal (its `precision`/`scale` when inferred), date, datetime, boolean, uuid,
+time, json. A `required` column is NOT NULL. Times and date-times keep microseconds on
+every database (MariaDB's bare TIME and DATETIME keep whole seconds: there they are
+TIME(6) and DATETIME(6)).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import (
     JSON, BigInteger, Boolean, Column, Date, DateTime, Engine, Integer, MetaData, Numeric, String, Table,
     Time, Uuid, inspect,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
@@ -28,6 +31,9 @@ from etl.pipeline.definition import Pipeline
 PRIMARY_KEY = "id"
 DEFAULT_DECIMAL = Numeric(36, 10)
 """A decimal column without a known size: MariaDB's bare DECIMAL would be DECIMAL(10,0)."""
+MICROSECONDS = 6
+"""Digits of a second a created time or date-time column keeps (PostgreSQL's default)."""
+_MYSQL = ("mysql", "mariadb")
 
 
 def pipeline_table(pipeline: Pipeline, metadata: MetaData | None = None) -> Table:
@@ -53,8 +59,10 @@ def _sql_type(pipeline: Pipeline, column: PipelineColumn) -> SqlType:
         if column.precision is not None:
             return Numeric(column.precision, column.scale or 0)
         return DEFAULT_DECIMAL
-    simple: dict[str, SqlType] = {"date": Date(), "datetime": DateTime(), "boolean": Boolean(),
-                                  "uuid": Uuid(), "time": Time(), "json": JSON()}
+    simple: dict[str, SqlType] = {
+        "date": Date(), "datetime": DateTime().with_variant(mysql.DATETIME(fsp=MICROSECONDS), *_MYSQL),
+        "boolean": Boolean(), "uuid": Uuid(), "time": Time().with_variant(mysql.TIME(fsp=MICROSECONDS), *_MYSQL),
+        "json": JSON()}
     if kind in simple:
         return simple[kind]
     raise ConfigError(f"pipeline {pipeline.name!r}: etl cannot create a column of type {kind!r} "

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Connection, Integer, MetaData, SmallInteger, String, Table
+from sqlalchemy import BigInteger, Connection, DateTime, Integer, MetaData, SmallInteger, String, Table, Time
 from sqlalchemy.exc import NoSuchTableError
+from sqlalchemy.types import TypeDecorator
 
 from etl.errors import ConfigError
 from etl.pipeline.definition import Pipeline
@@ -31,6 +32,8 @@ class Target:
     primary_key: str
     filled: frozenset[str] = frozenset()
     """Columns the pipeline's own model fills when a file leaves them empty (a Python-side default)."""
+    dialect: str = ""
+    """The database's dialect name (`postgresql`, `mysql`, `sqlite`…)."""
 
     def max_length(self, column: str) -> int | None:
         """The length the column's type allows, if it has one."""
@@ -42,6 +45,20 @@ class Target:
         sql_column = self.table.c[column]
         return (not sql_column.nullable and sql_column.server_default is None and column != self.primary_key
                 and column not in self.filled)
+
+    def second_digits(self, column: str) -> int | None:
+        """Digits of a second a time or date-time column keeps, when fewer than microseconds
+        may be: MariaDB's TIME/DATETIME/TIMESTAMP(fsp) (bare: whole seconds) and PostgreSQL's
+        TIME/TIMESTAMP(p). The database would cut or round the rest without a word."""
+        sql_type = self.table.c[column].type
+        if isinstance(sql_type, TypeDecorator):
+            sql_type = sql_type.impl_instance
+        if not isinstance(sql_type, (Time, DateTime)):
+            return None
+        if hasattr(sql_type, "fsp"):  # MariaDB/MySQL
+            return int(getattr(sql_type, "fsp") or 0)
+        precision = getattr(sql_type, "precision", None)  # PostgreSQL; None is its default, 6
+        return int(precision) if isinstance(precision, int) else None
 
     def int_range(self, column: str) -> tuple[int, int] | None:
         """The range of an integer column's type (SQLite stores any; the others refuse)."""
@@ -80,7 +97,8 @@ def reflect_target(connection: Connection, pipeline: Pipeline) -> Target:
             f"pipeline {pipeline.name!r}: table {pipeline.table!r} needs a single-column primary key"
         )
     use_exact_types(table, pipeline)
-    return Target(table=table, primary_key=primary[0].name, filled=_model_defaults(pipeline))
+    return Target(table=table, primary_key=primary[0].name, filled=_model_defaults(pipeline),
+                  dialect=connection.dialect.name)
 
 
 def _model_defaults(pipeline: Pipeline) -> frozenset[str]:
