@@ -19,8 +19,9 @@ from starlette.testclient import TestClient
 
 import etl
 from etl.web.app import WebConfig, create_app
-from tests.conftest import SAMPLE_DATA, query
+from tests.conftest import PROJECT_ROOT, SAMPLE_DATA, query
 
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 TOKEN = "test-token-0123456789"
 BASE = "http://127.0.0.1:8765"
 GOOD_CONTACTS = "Nombre;Teléfono;Grupo\nAna María Peña;04141234567;Familia\nLuis Gómez;04149876543;Amigos\n"
@@ -351,6 +352,39 @@ def test_a_workbook_sheet_can_be_chosen(page: Page, tmp_path: Path) -> None:
     shown = text_of(page.client.get(location).text)
     assert "Read as a workbook, sheet “Pets”, column names on row 1" in shown
     assert "The row is fine" in shown
+
+
+@pytest.mark.parametrize("suffix", ["xls", "ods"])
+def test_a_sheet_of_an_xls_or_ods_workbook_can_be_chosen_and_imported(page: Page, sqlite_url: str,
+                                                                       suffix: str) -> None:
+    """The LibreOffice-written fixtures: sheet `Mascotas` (a title row, the header on row 3
+    from column B, columns pets does not know), then sheet `Otra` (name, type: one pet)."""
+    location = page.upload(f"pets.{suffix}", (FIXTURES / f"pets.{suffix}").read_bytes())
+    html = page.client.get(location).text
+    shown = text_of(html)
+    assert "Read as a workbook, sheet “Mascotas”, column names on row 3" in shown
+    assert "do not fit “pets”" in shown
+    (chooser,) = re.findall(r'<select name="sheet">(.*?)</select>', html, flags=re.S)
+    assert re.findall(r'<option value="([^"]*)"', chooser) == ["", "Mascotas", "Otra"]
+    assert 'name="encoding"' not in html and 'name="delimiter"' not in html  # CSV-only choices
+    assert 'id="download-annotated"' in html  # the header cells marked, to send back
+    marked = page.client.get(f"{location}/marked.xlsx")
+    assert marked.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(marked.content))
+    assert book.sheetnames == ["Errors", "Mascotas"] and book["Mascotas"]["B1"].value == "Listado de mascotas"
+    assert [row[:3] for row in book["Errors"].iter_rows(min_row=3, values_only=True)] == [
+        ("E3", 3, "telefono"), ("F3", 3, "alta"), ("G3", 3, "vacunada")]
+
+    page.post(f"{location}/check", {"sheet": "Otra"})
+    page.wait(location)
+    html = page.client.get(location).text
+    shown = text_of(html)
+    assert "Read as a workbook, sheet “Otra”, column names on row 1" in shown
+    assert "The row is fine" in shown
+    assert '<option value="Otra" selected>' in html
+    outcome = text_of(page.import_(location))
+    assert "Imported 1 row read from" in outcome and "1 new, 0 updated, 0 unchanged" in outcome
+    assert query(sqlite_url, "SELECT name, type FROM pet") == [("Rex", "perro")]
 
 
 def test_an_unreadable_file_says_why(page: Page) -> None:

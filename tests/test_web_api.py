@@ -9,7 +9,7 @@ import pytest
 
 import etl
 from etl.errors import ReadError
-from tests.conftest import SAMPLE_DATA
+from tests.conftest import PROJECT_ROOT, SAMPLE_DATA
 
 
 @pytest.fixture
@@ -58,6 +58,17 @@ def test_preview_lists_a_workbooks_sheets(database: etl.Database, tmp_path: Path
     assert preview.sheets == ("Summary", "Pets")
     assert preview.detected["sheet"] == "Pets"
     assert [tuple(r.values) for r in preview.rows] == [("Rex", "dog", "3")]
+
+
+@pytest.mark.parametrize("suffix", ["xls", "ods"])
+def test_preview_lists_an_xls_or_ods_workbooks_sheets(database: etl.Database, suffix: str) -> None:
+    path = PROJECT_ROOT / "tests" / "fixtures" / f"pets.{suffix}"
+    first = database.preview(path)
+    assert first.sheets == ("Mascotas", "Otra")
+    assert (first.detected["sheet"], first.header_row, first.header[1:3]) == ("Mascotas", 3, ("nombre", "tipo"))
+    chosen = database.preview(path, sheet="Otra")
+    assert chosen.sheets == ("Mascotas", "Otra") and chosen.detected["sheet"] == "Otra"
+    assert [tuple(r.values) for r in chosen.rows] == [("Rex", "perro")]
 
 
 def test_preview_of_an_unreadable_file_raises_read_error(database: etl.Database, tmp_path: Path) -> None:

@@ -192,3 +192,32 @@ def test_a_file_too_large_is_refused_before_it_is_sent(tmp_path: Path, browser: 
     finally:
         served.process.send_signal(signal.SIGINT)
         served.process.wait(30)
+
+
+@pytest.mark.parametrize("suffix", ["xls", "ods"])
+def test_a_person_picks_the_sheet_of_an_xls_or_ods_workbook(server: Served, browser: WebDriver, downloads: Path,
+                                                            tmp_path: Path, suffix: str) -> None:
+    """The LibreOffice-written fixture's first sheet does not fit `pets`; the person picks
+    the other sheet in the list, reads the file again, and imports that sheet's pet."""
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(server.url)
+    browser.find_element(By.ID, "file-input").send_keys(str(Path(__file__).parent / "fixtures" / f"pets.{suffix}"))
+    assert checked_page(browser) == "The file's columns do not fit “pets”"
+    assert "sheet “Mascotas”, column names on row 3" in browser.page_source
+    assert not browser.find_elements(By.NAME, "encoding")  # a workbook has no text encoding to choose
+    sheets = Select(browser.find_element(By.NAME, "sheet"))
+    assert [o.text for o in sheets.options] == ["The first one (Mascotas)", "Mascotas", "Otra"]
+    browser.find_element(By.ID, "download-annotated").click()
+    book = openpyxl.load_workbook(downloaded(downloads, ".xlsx"))
+    assert book.sheetnames == ["Errors", "Mascotas"] and book["Mascotas"]["E3"].comment is not None
+
+    sheets.select_by_visible_text("Otra")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Read the file again']").click()
+    wait_for(browser, lambda d: "sheet “Otra”" in d.page_source)
+    assert checked_page(browser) == "The row is fine"
+    assert Select(browser.find_element(By.NAME, "sheet")).first_selected_option.text == "Otra"
+    browser.find_element(By.ID, "import-button").click()
+    outcome = wait_for(browser, lambda d: d.find_elements(By.ID, "import-outcome"))
+    assert outcome[0].get_attribute("data-status") == "committed", outcome[0].text
+    assert query(f"sqlite:///{tmp_path / 'etl.db'}", "SELECT name, type FROM pet") == [("Rex", "perro")]

@@ -82,9 +82,15 @@ def _columns(header: Sequence[str], pipeline: Pipeline | None) -> dict[str, tupl
 
 
 def _sheets(path: Path) -> tuple[str, ...]:
-    from etl.readers.formats import file_kind
+    """The worksheets a reader can choose from, in tab order (none for CSV)."""
+    from etl.readers.formats import WORKBOOK_SUFFIXES, file_kind
 
-    if file_kind(path) != "xlsx":
+    kind = file_kind(path)
+    if kind in WORKBOOK_SUFFIXES.values():
+        from etl.readers.calamine_reader import worksheet_names
+
+        return worksheet_names(path)
+    if kind != "xlsx":
         return ()
     from etl.readers.xlsx_package import list_sheets
 

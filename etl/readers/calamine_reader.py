@@ -63,6 +63,19 @@ def open_calamine(
         yield sheet_table(path, options, looks_like_header, rows, kind, name, [n for n, _ in sheets], found)
 
 
+def worksheet_names(path: Path) -> tuple[str, ...]:
+    """The names of an .xls/.xlsb/.ods workbook's worksheets (charts and macros left out),
+    in tab order, as `--sheet` and the web page's sheet list take them."""
+    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as err:
+        raise ReadError(f"{path}: not a readable workbook: {first_line(err)}") from None
+    with workbook:
+        return tuple(m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet)
+
+
 def sheet_cells(path: Path, sheet: str) -> Iterator[Sequence[str]]:
     """Every row of one sheet from row 1, as the cell text the reader gives (the annotated
     copy of an .xls/.xlsb/.ods input is these rows, one sheet row per row)."""
