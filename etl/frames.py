@@ -126,12 +126,18 @@ def _frames(engine: Engine, request: ExportRequest, pipelines: Mapping[str, Pipe
             header = query.header or result.keys()
             kinds = column_kinds(query, pipelines.get(request.source or ""))
             rows = iter(result)
-            empty = True
-            while batch := list(islice(rows, chunksize)):
-                empty = False
-                yield to_frame(header, kinds, batch)
-            if empty:
+            batch = list(islice(rows, chunksize))
+            if not batch:
                 yield to_frame(header, kinds, [])
+            while batch:
+                frame = to_frame(header, kinds, batch)
+                # Neither the rows (the bulk: a Python object per value) nor the frame stay
+                # referenced here while the caller reads it and the next rows are fetched, so
+                # memory holds one chunk's rows and at most two frames, however many rows.
+                batch = []
+                yield frame
+                del frame
+                batch = list(islice(rows, chunksize))
 
 
 def column_kinds(query: ExportQuery, pipeline: Pipeline | None) -> list[str | None]:
@@ -161,10 +167,11 @@ def sql_kind(sql_type: types.TypeEngine[Any] | None) -> str | None:
 
 def to_frame(header: Sequence[str], kinds: Sequence[str | None], rows: Sequence[Sequence[Any]]) -> pandas.DataFrame:
     """Rows as a frame, each column in its kind's dtype."""
-    columns = list(zip(*rows)) if rows else [() for _ in header]
+    columns: list[tuple[Any, ...]] = list(zip(*rows)) if rows else [() for _ in header]
     data = {}
     for position, name in enumerate(header):
         values = list(columns[position])
+        columns[position] = ()  # converted: let its values go with the rows
         kind = kinds[position] if position < len(kinds) else None
         data[name] = _column(values, kind or value_kind(values))
     return pandas.DataFrame(data, columns=list(header))
