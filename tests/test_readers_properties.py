@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import re
 import tempfile
 from pathlib import Path
 
@@ -74,6 +75,9 @@ def _write_csv(directory: Path, encoding: str, delimiter: str, table: list[list[
     return path
 
 
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
 def _assume_unambiguous(encoding: str, table: list[list[str]], options: dict) -> None:
     if options["quoting"] == csv.QUOTE_MINIMAL and options["lineterminator"] == "\n":
         # csv.writer then leaves a lone "\r" unquoted: the file really has a line break there.
@@ -82,6 +86,10 @@ def _assume_unambiguous(encoding: str, table: list[list[str]], options: dict) ->
         return
     text = "".join(itertools.chain.from_iterable(table))
     assume(text.isascii() or any(ch in ACCENTS for ch in text))
+    # Bytes of a single-byte encoding that also form a UTF-8 sequence ('Ç€' is C7 80 in cp1252,
+    # 'ǀ' in UTF-8) make the file valid, or partly valid, UTF-8: the reader takes it as UTF-8 or
+    # refuses it as mixed, which is its documented rule, not a round-trip failure.
+    assume(UTF8_SEQUENCE.search(text.encode(encoding, errors="replace")) is None)
     # Text whose letters are mostly not ASCII is checked against other scripts (Cyrillic
     # read as cp1252 looks just like that), as real Western text never is.
     letters = [ch for ch in text if ch.isalpha()]
