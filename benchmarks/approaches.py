@@ -73,6 +73,9 @@ TASKS = (
          "contacts_csv", ("sqlite", "postgresql", "mariadb"), count_table="contactos"),
     Task("import-pets-xlsx", "Import pets XLSX", ("pet",), "pets_xlsx", ("sqlite",),
          count_table="pet"),
+    Task("import-contacts-xlsx",
+         "Import contacts XLSX (phones typed as numbers, group typos: what warnings cost)",
+         ("contactos",), "contacts_xlsx", ("sqlite", "postgresql", "mariadb"), count_table="contactos"),
     Task("import-pets-folder", "Import a folder of 40 pets CSVs, one transaction each", ("pet",),
          "pets_folder", ("sqlite", "postgresql", "mariadb"), count_table="pet"),
     Task("upsert-pets-csv",
@@ -102,6 +105,15 @@ def baseline(name: str) -> Callable[[Context], list[str]]:
 def _etl_import(pipeline: str, *extra: str) -> Callable[[Context], list[str]]:
     def argv(context: Context) -> list[str]:
         return etl_argv("import", "--db", context.database.url, *extra, pipeline, str(context.source))
+
+    return argv
+
+
+def _etl_import_without_warnings(pipeline: str) -> Callable[[Context], list[str]]:
+    """`etl import` with its warnings switched off (`benchmarks/without_warnings.py`)."""
+    def argv(context: Context) -> list[str]:
+        return [sys.executable, "-m", "benchmarks.without_warnings", "import", "--db", context.database.url,
+                pipeline, str(context.source)]
 
     return argv
 
@@ -154,6 +166,7 @@ def _psql_copy_to(context: Context) -> list[str]:
 ALL = ("sqlite", "postgresql", "mariadb")
 DUCKDB = ("sqlite", "postgresql")  # the scanners PyPI has wheels for
 ADBC = ("sqlite", "postgresql")    # the ADBC drivers PyPI has
+WITHOUT_WARNINGS = "etl import, warnings off"
 # The names of the issue-18 baselines, used by the report's targets.
 DUCKDB_IMPORT, POLARS_IMPORT = "DuckDB read_csv → INSERT", "polars + ADBC"
 UPSERT_LIMIT = "limit: staging table + set-based upsert"
@@ -188,6 +201,11 @@ APPROACHES = (
              baseline("contacts_dbapi_executemany"), ALL),
     Approach("pandas to_sql", "import-contacts-csv", BASELINE, baseline("contacts_pandas_to_sql"),
              ALL),
+    Approach(WITHOUT_WARNINGS, "import-contacts-csv", BASELINE, _etl_import_without_warnings("contacts"),
+             needs="import"),
+    Approach("etl import", "import-contacts-xlsx", ETL, _etl_import("contacts"), needs="import"),
+    Approach(WITHOUT_WARNINGS, "import-contacts-xlsx", BASELINE, _etl_import_without_warnings("contacts"),
+             needs="import"),
     Approach("etl import", "import-pets-xlsx", ETL, _etl_import("pets"), needs="import"),
     Approach("pandas read_excel + to_sql", "import-pets-xlsx", BASELINE,
              baseline("xlsx_pandas_to_sql")),

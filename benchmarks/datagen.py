@@ -154,6 +154,43 @@ def pets_xlsx(data_dir: Path, rows: int) -> Path:
     return path
 
 
+# A sender's workbook: every LOST_ZERO_SHARE-th phone typed as a number (its leading zero
+# lost: the importer warns), and every TYPO_EVERY-th group misspelt (a new group, "did you mean").
+LOST_ZERO_SHARE = 10
+TYPO_EVERY = 997
+GROUP_TYPOS = ("Amigso", "Famila", "Trabaj", "Clientez", "Vecinoss", "Colegios")
+
+
+def contacts_xlsx(data_dir: Path, rows: int) -> Path:
+    """The contacts of `contacts_csv` as a workbook a person typed: phones are text cells
+    with their leading zero, except every LOST_ZERO_SHARE-th, a number cell without it; every
+    TYPO_EVERY-th group from sheet row 101 on (every real group has been seen by then) is
+    one of GROUP_TYPOS, so the import creates those groups and warns about each: what the
+    import's warnings cost to find."""
+    import xlsxwriter
+
+    path = data_dir / f"contacts-v{GENERATOR_VERSION}-{rows}.xlsx"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    workbook = xlsxwriter.Workbook(str(partial), {"constant_memory": True, "strings_to_numbers": False})
+    sheet = workbook.add_worksheet("Contactos")
+    sheet.write_row(0, 0, ("Nombre", "Teléfono", "Grupo"))
+    for index, (name, phone, group) in enumerate(contact_rows(rows), start=1):
+        sheet.write_string(index, 0, name)
+        if index % LOST_ZERO_SHARE == 0:
+            sheet.write_number(index, 1, int(phone))
+        else:
+            sheet.write_string(index, 1, phone)
+        if index % TYPO_EVERY == 100:
+            group = GROUP_TYPOS[index // TYPO_EVERY % len(GROUP_TYPOS)]
+        sheet.write_string(index, 2, group)
+    workbook.close()
+    os.replace(partial, path)
+    return path
+
+
 def _write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple]) -> None:
     """Write to a side file and rename, so an interrupted run never leaves a short file."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -119,12 +119,13 @@ class Runner:
             "pets_csv": datagen.pets_csv(data, rows),
             "contacts_csv": datagen.contacts_csv(data, rows),
             "pets_xlsx": datagen.pets_xlsx(data, xlsx_rows),
+            "contacts_xlsx": datagen.contacts_xlsx(data, xlsx_rows),
             "export_db": datagen.pets_csv(data, rows),
             "export_db_xlsx": datagen.pets_csv(data, xlsx_rows),
             "upsert_csv": datagen.upsert_csv(data, rows),
             "pets_folder": datagen.pets_folder(data, FOLDER_FILES, rows // FOLDER_FILES),
         }
-        self.rows = {"pets_csv": rows, "contacts_csv": rows, "pets_xlsx": xlsx_rows,
+        self.rows = {"pets_csv": rows, "contacts_csv": rows, "pets_xlsx": xlsx_rows, "contacts_xlsx": xlsx_rows,
                      "export_db": rows, "export_db_xlsx": xlsx_rows, "upsert_csv": rows,
                      "pets_folder": FOLDER_FILES * (rows // FOLDER_FILES)}
 

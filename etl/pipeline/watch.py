@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
+from operator import attrgetter, is_, itemgetter
 
 from etl.pipeline.binding import Binding
 from etl.pipeline.convert import text_limit
@@ -28,6 +29,8 @@ from etl.pipeline.target import Target
 from etl.readers.base import ReadWarning, Row
 from etl.readers.cells import NumberText
 
+_values = attrgetter("values")
+_ZERO_LED = re.compile("\x00(0[^\x00]*)")
 MAX_LISTED = 100
 """Warnings listed per column and reason; the rest are counted."""
 
@@ -58,32 +61,56 @@ class _TextColumn:
     label: str
     pattern: re.Pattern[str] | None
     limit: int | None
-    zero_lengths: Counter[int] = field(default_factory=Counter)
     zero_example: dict[int, str] = field(default_factory=dict)
+    """Length → the file's first value of that length that starts with 0 and is all digits."""
     numbers: dict[int, list[tuple[int, str, str | None]]] = field(default_factory=dict)
     """Digits-only number cells by length: (row, digits, why the pattern/length wants a zero),
     up to MAX_LISTED per length; judged when the whole column has been seen."""
     totals: Counter[tuple[int, bool]] = field(default_factory=Counter)
     """How many number cells of each length there were, with and without such a reason."""
+    wants_by_length: dict[int, bool] = field(default_factory=dict)
 
     def observe(self, chunk: Sequence[Row]) -> None:
+        """One pass in C over the column's cells of a chunk; Python per cell only for the
+        number cells (and once per new length of the zero-led ones)."""
         index = self.index
-        cells = [row.values[index] if index < len(row.values) else "" for row in chunk]
-        zeros = list(filter(str.isdigit, compress(cells, map(str.startswith, cells, repeat("0")))))
+        try:
+            cells = list(map(itemgetter(index), map(_values, chunk)))
+        except IndexError:  # a short row (a workbook's rows are padded, so rarely)
+            cells = [row.values[index] if index < len(row.values) else "" for row in chunk]
+        # Cells that start with 0 and are all digits, found in one regex pass over the joined
+        # cells (readers refuse a NUL in a cell, so it can separate them).
+        zeros = list(filter(str.isdigit, _ZERO_LED.findall("\x00" + "\x00".join(cells))))
         if zeros:
-            self.zero_lengths.update(map(len, zeros))
-            for value in zeros:
-                self.zero_example.setdefault(len(value), value)
-        if NumberText not in set(map(type, cells)):
+            missing = set(map(len, zeros)) - self.zero_example.keys()
+            for value in zeros if missing else ():
+                if len(value) in missing:  # the file's first value of each length is the example
+                    self.zero_example[len(value)] = value
+                    missing.discard(len(value))
+                    if not missing:
+                        break
+        types = list(map(type, cells))
+        if NumberText not in types:
             return
-        for row, cell in zip(chunk, cells):
-            if type(cell) is NumberText and cell.isdigit():
-                digits = str(cell)
-                reason = self._padded_reason(digits)
-                self.totals[len(digits), reason is not None] += 1
-                listed = self.numbers.setdefault(len(digits), [])
-                if len(listed) < MAX_LISTED:
-                    listed.append((row.number, digits, reason))
+        for position in compress(range(len(cells)), map(is_, types, repeat(NumberText))):
+            cell = cells[position]
+            if not cell.isdigit():
+                continue
+            digits = str(cell)
+            self.totals[len(digits), self._wants_zero(digits)] += 1
+            listed = self.numbers.setdefault(len(digits), [])
+            if len(listed) < MAX_LISTED:
+                listed.append((chunk[position].number, digits, self._padded_reason(digits)))
+
+    def _wants_zero(self, digits: str) -> bool:
+        """Whether the column's pattern or length wants `0` + digits; without a pattern the
+        answer depends on the length alone, so it is kept by length."""
+        if self.pattern is not None:
+            return self._padded_reason(digits) is not None
+        wants = self.wants_by_length.get(len(digits))
+        if wants is None:
+            wants = self.wants_by_length[len(digits)] = self._padded_reason(digits) is not None
+        return wants
 
     def _padded_reason(self, digits: str) -> str | None:
         """Why the column wants `0` + digits, if its pattern or exact length says so."""
