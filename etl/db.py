@@ -12,7 +12,7 @@ Per-dialect settings a loader needs:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -211,15 +211,14 @@ def _configure_psycopg(engine: Engine) -> None:
         adapters.register_dumper(Infinite, _infinite_dumper())
 
 
-def _or_infinite(standard: type) -> type:
-    """A loader that loads as `standard` does, or gives an Infinite value for `infinity` and
-    `-infinity` (psycopg's C loaders cannot be subclassed, so it wraps one)."""
+def loader_or(standard: type, refused: Callable[[str, Exception], Any]) -> type:
+    """A psycopg loader that loads as `standard` does, and hands the text of a value `standard`
+    refuses (a DataError: infinity, years BC or past 9999) to `refused`, which may raise.
+    psycopg's C loaders cannot be subclassed, so it wraps one."""
     from psycopg import DataError
     from psycopg.adapt import Loader
 
-    from etl.pipeline.exact_types import INFINITE_WORDS
-
-    class OrInfinite(Loader):
+    class OrRefused(Loader):
         def __init__(self, oid: int, context: Any = None) -> None:
             super().__init__(oid, context)
             self._load = standard(oid, context).load
@@ -227,13 +226,24 @@ def _or_infinite(standard: type) -> type:
         def load(self, data: Any) -> Any:
             try:
                 return self._load(data)
-            except DataError:  # years BC or past 9999 stay errors (an export loads them as text)
-                value = INFINITE_WORDS.get(bytes(data).decode())
-                if value is None:
-                    raise
-                return value
+            except DataError as err:
+                return refused(bytes(data).decode(), err)
 
-    return OrInfinite
+    return OrRefused
+
+
+def _or_infinite(standard: type) -> type:
+    """Loads as `standard`, or an Infinite value for `infinity` and `-infinity`; years BC or
+    past 9999 stay errors (an export loads them as text)."""
+    from etl.pipeline.exact_types import INFINITE_WORDS
+
+    def infinite(text: str, err: Exception) -> Any:
+        value = INFINITE_WORDS.get(text)
+        if value is None:
+            raise err
+        return value
+
+    return loader_or(standard, infinite)
 
 
 def _infinite_dumper() -> type:

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from etl.db import error_reason, is_read_only_refusal
+from etl.db import error_reason, is_read_only_refusal, loader_or
 from etl.errors import ReadOnlyViolation, UsageError
 from etl.pipeline.exact_types import time_of_duration
 
@@ -157,23 +157,8 @@ def _load_exactly(cursor: Any) -> None:
 
 
 def _or_server_text(standard: type) -> type:
-    """A loader that loads as `standard` does, or gives PostgreSQL's text of a value that
-    `standard` refuses (psycopg's C loaders cannot be subclassed, so it wraps one)."""
-    from psycopg import DataError
-    from psycopg.adapt import Loader
-
-    class OrServerText(Loader):
-        def __init__(self, oid: int, context: Any = None) -> None:
-            super().__init__(oid, context)
-            self._load = standard(oid, context).load
-
-        def load(self, data: Any) -> Any:
-            try:
-                return self._load(data)
-            except DataError:  # infinity, years BC or past 9999: no Python date holds them
-                return bytes(data).decode()
-
-    return OrServerText
+    """Loads as `standard`, or gives PostgreSQL's text of a value no Python date holds."""
+    return loader_or(standard, lambda text, err: text)
 
 
 def _result_processors(statement: Any, dialect: Dialect, description: Sequence[Any]) -> list[tuple[int, Any]]:
